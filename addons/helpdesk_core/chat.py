@@ -1,0 +1,88 @@
+# This file is part of Helpdesk for Tryton.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+
+import re
+from email.utils import getaddresses
+
+from trytond.pool import Pool, PoolMeta
+from trytond.tools.email_ import normalize_email
+from trytond.transaction import check_access
+
+_MESSAGE_ID = re.compile(r'<[^<>\s]+>')
+
+
+class Channel(metaclass=PoolMeta):
+    __name__ = 'ir.chat.channel'
+
+    @classmethod
+    @check_access
+    def check_access(cls, resource):
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        super().check_access(resource)
+        # The chat checks only the access to the model
+        model, id_ = str(resource).split(',')
+        if model == Ticket.__name__:
+            Ticket.check_chat_access(int(id_))
+
+    @classmethod
+    def _email_content(cls, body):
+        return super()._email_content(body).strip()
+
+    @classmethod
+    def _email_channel(cls, email):
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        Message = pool.get('ir.chat.message')
+        channel = super()._email_channel(email)
+        if channel is not None:
+            return channel
+        references = _MESSAGE_ID.findall(' '.join(
+                    email.get_all('In-Reply-To', [])
+                    + email.get_all('References', [])))
+        if references:
+            messages = Message.search([
+                    ('reference', 'in', references),
+                    ], order=[('id', 'DESC')], limit=1)
+            if messages:
+                channel, = {m.channel for m in messages}
+                if isinstance(channel.resource, Ticket):
+                    return channel
+        ticket = Ticket.from_email_subject(email.get('Subject', ''))
+        if ticket:
+            channel = cls._get_channel(ticket)
+            senders = {
+                normalize_email(a) for _, a in getaddresses(
+                    email.get_all('From', []))}
+            # A ticket number alone is easy to guess: only followers
+            if senders & {f.email for f in channel.followers if f.email}:
+                return channel
+
+
+class Message(metaclass=PoolMeta):
+    __name__ = 'ir.chat.message'
+
+    @classmethod
+    def check_modification(cls, mode, messages, values=None, external=False):
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        super().check_modification(
+            mode, messages, values=values, external=external)
+        if mode == 'create':
+            for message in messages:
+                resource = message.channel.resource
+                if isinstance(resource, Ticket):
+                    resource.check_chat_message(message)
+
+    @classmethod
+    def on_modification(cls, mode, messages, field_names=None):
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        super().on_modification(mode, messages, field_names=field_names)
+        if mode == 'create':
+            tickets_messages = [
+                (m.channel.resource, m) for m in messages
+                if isinstance(m.channel.resource, Ticket)]
+            if tickets_messages:
+                Ticket.process_chat_messages(tickets_messages)

@@ -1,0 +1,29 @@
+# This file is part of Helpdesk for Tryton.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+
+from trytond.model.exceptions import AccessError, ValidationError
+
+
+class TeamValidationError(ValidationError):
+    pass
+
+
+class StageValidationError(ValidationError):
+    pass
+
+
+class TicketValidationError(ValidationError):
+    pass
+
+
+class TicketStageError(ValidationError):
+    pass
+
+
+class TicketReplyError(ValidationError):
+    pass
+
+
+class TicketDeleteError(AccessError):
+    pass

@@ -1,0 +1,73 @@
+# This file is part of Helpdesk for Tryton.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+
+from trytond.model import ModelSQL, ModelView, fields, sequence_ordered
+from trytond.pool import Pool
+
+CATEGORIES = [
+    ('new', "New"),
+    ('in_progress', "In Progress"),
+    ('waiting', "Waiting for Customer"),
+    ('solved', "Solved"),
+    ('cancelled', "Cancelled"),
+    ]
+CLOSING_CATEGORIES = {'solved', 'cancelled'}
+
+
+class Stage(sequence_ordered(), ModelSQL, ModelView):
+    __name__ = 'helpdesk.stage'
+
+    name = fields.Char("Name", required=True, translate=True)
+    teams = fields.Many2Many(
+        'helpdesk.stage-helpdesk.team', 'stage', 'team', "Teams",
+        help="The teams that use the stage.\n"
+        "Leave empty for every team.")
+    category = fields.Selection(
+        CATEGORIES, "Category", required=True, sort=False,
+        help="What the stage means for the ticket's lifecycle.")
+    fold = fields.Boolean(
+        "Folded", help="Hide the tickets of this stage by default.")
+    email_template = fields.Many2One(
+        'ir.email.template', "Email Template", ondelete='RESTRICT',
+        domain=[
+            ('model.name', '=', 'helpdesk.ticket'),
+            ],
+        help="The message sent to the customer "
+        "when a ticket enters this stage.")
+
+    @classmethod
+    def default_category(cls):
+        return 'in_progress'
+
+    @classmethod
+    def default_fold(cls):
+        return False
+
+    @property
+    def closing(self):
+        return self.category in CLOSING_CATEGORIES
+
+    @classmethod
+    def on_modification(cls, mode, stages, field_names=None):
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        super().on_modification(mode, stages, field_names=field_names)
+        if mode == 'write' and 'category' in field_names:
+            for stage in stages:
+                tickets = Ticket.search([
+                        ('stage', '=', stage.id),
+                        ('state', '!=', stage.category),
+                        ('active', 'in', [True, False]),
+                        ])
+                if tickets:
+                    Ticket.write(tickets, {'stage': stage.id})
+
+
+class StageTeam(ModelSQL):
+    __name__ = 'helpdesk.stage-helpdesk.team'
+
+    stage = fields.Many2One(
+        'helpdesk.stage', "Stage", required=True, ondelete='CASCADE')
+    team = fields.Many2One(
+        'helpdesk.team', "Team", required=True, ondelete='CASCADE')

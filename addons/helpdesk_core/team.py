@@ -1,0 +1,191 @@
+# This file is part of Helpdesk for Tryton.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.tools.email_ import (
+    EmailNotValidError, normalize_email, validate_email)
+from trytond.transaction import Transaction
+
+from .exceptions import TeamValidationError, TicketStageError
+
+VISIBILITIES = [
+    ('invited', "Invited Internal Users"),
+    ('internal', "All Internal Users"),
+    ('portal', "Invited Portal Users and All Internal Users"),
+    ('assigned', "Assigned Agents and Team Leaders"),
+    ]
+
+
+class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
+    __name__ = 'helpdesk.team'
+
+    name = fields.Char("Name", required=True, translate=True)
+    description = fields.Text(
+        "Description", translate=True,
+        help="Shown to customers on the website form of the team.")
+    company = fields.Many2One(
+        'company.company', "Company", required=True,
+        states={
+            'readonly': Eval('id', -1) >= 0,
+            })
+    visibility = fields.Selection(
+        VISIBILITIES, "Visibility", required=True, sort=False,
+        help="Who may see the tickets of the team.")
+    leaders = fields.Many2Many(
+        'helpdesk.team-res.user.leader', 'team', 'user', "Leaders",
+        help="The users who lead the team: they reassign its tickets "
+        "and decide on transfers into it.")
+    members = fields.Many2Many(
+        'helpdesk.team-res.user.member', 'team', 'user', "Members",
+        help="The agents who handle the tickets of the team.\n"
+        "Leave empty to use every helpdesk agent.")
+    follower_users = fields.Many2Many(
+        'helpdesk.team-res.user.follower', 'team', 'user', "Followers",
+        help="The users who follow every new ticket of the team.")
+    follower_emails = fields.Text(
+        "Follower Emails",
+        help="The e-mail addresses, one per line, "
+        "that follow every new ticket of the team.")
+    stages = fields.Many2Many(
+        'helpdesk.stage-helpdesk.team', 'team', 'stage', "Stages",
+        help="The stages used only by this team.\n"
+        "Stages without team are used by every team.")
+    auto_assign = fields.Boolean(
+        "Automatic Assignment",
+        help="Assign new tickets to a member of the team automatically.")
+    assign_method = fields.Selection([
+            ('equal_count', "Each Member Gets an Equal Number of Tickets"),
+            ('balanced', "Each Member Has an Equal Number of Open Tickets"),
+            ], "Assignment Method", required=True, sort=False,
+        states={
+            'invisible': ~Eval('auto_assign', False),
+            })
+    use_rating = fields.Boolean(
+        "Customer Rating",
+        help="Ask customers to rate the service of solved tickets.")
+    portal_close = fields.Boolean(
+        "Closable by Customers",
+        help="Let customers close their tickets from the portal.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.append(('name', 'ASC'))
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_visibility(cls):
+        return 'internal'
+
+    @classmethod
+    def default_auto_assign(cls):
+        return False
+
+    @classmethod
+    def default_assign_method(cls):
+        return 'balanced'
+
+    @classmethod
+    def default_use_rating(cls):
+        return False
+
+    @classmethod
+    def default_portal_close(cls):
+        return True
+
+    @property
+    def follower_email_list(self):
+        "The normalized follower e-mail addresses"
+        return [
+            normalize_email(e) for e in (self.follower_emails or '').split()]
+
+    @classmethod
+    def validate_fields(cls, teams, field_names):
+        super().validate_fields(teams, field_names)
+        cls.check_follower_emails(teams, field_names)
+
+    @classmethod
+    def check_follower_emails(cls, teams, field_names=None):
+        if field_names and 'follower_emails' not in field_names:
+            return
+        for team in teams:
+            for email in (team.follower_emails or '').split():
+                try:
+                    validate_email(email)
+                except EmailNotValidError as exception:
+                    raise TeamValidationError(gettext(
+                            'helpdesk_core.msg_team_follower_email_invalid',
+                            email=email, team=team.rec_name),
+                        str(exception)) from exception
+
+    def get_stages(self):
+        "Return the stages of the team in their order"
+        pool = Pool()
+        Stage = pool.get('helpdesk.stage')
+        return Stage.search([
+                ['OR',
+                    ('teams', '=', None),
+                    ('teams', '=', self.id),
+                    ],
+                ])
+
+    def get_stage(self, category):
+        "Return the first stage of the category or raise"
+        for stage in self.get_stages():
+            if stage.category == category:
+                return stage
+        raise TicketStageError(gettext(
+                'helpdesk_core.msg_team_no_stage_category',
+                team=self.rec_name,
+                category=self.__stage_category_string(category)))
+
+    @staticmethod
+    def __stage_category_string(category):
+        pool = Pool()
+        Stage = pool.get('helpdesk.stage')
+        return dict(Stage.fields_get(['category'])['category']['selection'])[
+            category]
+
+    def get_new_stage(self):
+        "Return the stage of a new ticket"
+        stages = self.get_stages()
+        for stage in stages:
+            if stage.category == 'new':
+                return stage
+        if stages:
+            return stages[0]
+
+
+class TeamLeader(ModelSQL):
+    __name__ = 'helpdesk.team-res.user.leader'
+
+    team = fields.Many2One(
+        'helpdesk.team', "Team", required=True, ondelete='CASCADE')
+    user = fields.Many2One(
+        'res.user', "User", required=True, ondelete='CASCADE')
+
+
+class TeamMember(ModelSQL):
+    __name__ = 'helpdesk.team-res.user.member'
+
+    team = fields.Many2One(
+        'helpdesk.team', "Team", required=True, ondelete='CASCADE')
+    user = fields.Many2One(
+        'res.user', "User", required=True, ondelete='CASCADE')
+
+
+class TeamFollower(ModelSQL):
+    __name__ = 'helpdesk.team-res.user.follower'
+
+    team = fields.Many2One(
+        'helpdesk.team', "Team", required=True, ondelete='CASCADE')
+    user = fields.Many2One(
+        'res.user', "User", required=True, ondelete='CASCADE')

@@ -1,0 +1,561 @@
+# This file is part of Helpdesk for Tryton.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+
+import datetime as dt
+import re
+from collections import defaultdict
+
+
+from trytond.i18n import gettext
+from trytond.model import (
+    ChatMixin, DeactivableMixin, Index, ModelSQL, ModelView, fields,
+    sequence_ordered)
+from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
+from trytond.pyson import Eval, Id, If
+from trytond.tools.email_ import normalize_email
+from trytond.transaction import Transaction
+
+from .exceptions import (
+    TicketDeleteError, TicketReplyError, TicketStageError)
+from .stage import CATEGORIES, CLOSING_CATEGORIES
+
+PRIORITIES = [
+    ('0', "Low"),
+    ('1', "Medium"),
+    ('2', "High"),
+    ('3', "Urgent"),
+    ]
+CHANNELS = [
+    ('email', "E-mail"),
+    ('website', "Website"),
+    ('portal', "Portal"),
+    ('livechat', "Live Chat"),
+    ('phone', "Phone"),
+    ('internal', "Internal"),
+    ('api', "API"),
+    ]
+_SUBJECT_NUMBER = re.compile(r'\[([^\[\]\s]+)\]')
+OPEN_CATEGORIES = [c for c, _ in CATEGORIES if c not in CLOSING_CATEGORIES]
+
+
+class Type(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
+    __name__ = 'helpdesk.ticket.type'
+
+    name = fields.Char("Name", required=True, translate=True)
+
+
+class Tag(ModelSQL, ModelView):
+    __name__ = 'helpdesk.tag'
+
+    name = fields.Char("Name", required=True, translate=True)
+    color = fields.Char(
+        "Color", help="The color of the tag, as a CSS color.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('name', 'ASC'))
+
+    @classmethod
+    def default_color(cls):
+        return '#777777'
+
+
+class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
+    __name__ = 'helpdesk.ticket'
+
+    _closed_readonly = {
+        'readonly': Eval('state').in_(list(CLOSING_CATEGORIES)),
+        }
+
+    number = fields.Char("Number", readonly=True)
+    name = fields.Char("Subject", required=True, states=_closed_readonly)
+    description = fields.Text("Description", states=_closed_readonly)
+    company = fields.Many2One(
+        'company.company', "Company", required=True,
+        states={
+            'readonly': Eval('id', -1) >= 0,
+            })
+    team = fields.Many2One(
+        'helpdesk.team', "Team", required=True,
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        states=_closed_readonly)
+    stage = fields.Many2One(
+        'helpdesk.stage', "Stage", required=True,
+        domain=[
+            ['OR',
+                ('teams', '=', None),
+                ('teams', '=', Eval('team', -1)),
+                ],
+            ],
+        states={
+            'readonly': (~Eval('team')
+                | Eval('state').in_(list(CLOSING_CATEGORIES))),
+            })
+    state = fields.Selection(
+        CATEGORIES, "State", readonly=True, required=True, sort=False,
+        help="The lifecycle state, given by the category of the stage.")
+    type = fields.Many2One(
+        'helpdesk.ticket.type', "Type", states=_closed_readonly)
+    tags = fields.Many2Many(
+        'helpdesk.ticket-helpdesk.tag', 'ticket', 'tag', "Tags")
+    priority = fields.Selection(
+        PRIORITIES, "Priority", required=True, sort=False,
+        states=_closed_readonly)
+    party = fields.Many2One(
+        'party.party', "Customer", ondelete='RESTRICT',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        states=_closed_readonly)
+    contact_name = fields.Char("Contact Name", states=_closed_readonly)
+    contact_email = fields.Char(
+        "Contact Email", states=_closed_readonly,
+        help="The customer's address: public replies are sent there.")
+    contact_phone = fields.Char("Contact Phone", states=_closed_readonly)
+    user = fields.Many2One(
+        'res.user', "Assigned To", ondelete='RESTRICT',
+        domain=[
+            ('groups', 'in', [
+                    Id('helpdesk_core', 'group_helpdesk'),
+                    Id('helpdesk_core', 'group_helpdesk_manager'),
+                    ]),
+            ],
+        states=_closed_readonly)
+    channel = fields.Selection(
+        CHANNELS, "Channel", required=True, sort=False,
+        states={
+            'readonly': Eval('id', -1) >= 0,
+            },
+        help="How the customer reached the team.")
+    assigned_date = fields.Timestamp("Assigned Date", readonly=True)
+    first_response_date = fields.Timestamp(
+        "First Response Date", readonly=True,
+        help="When an agent first replied publicly.")
+    closed_date = fields.Timestamp("Closed Date", readonly=True)
+    last_customer_message = fields.Timestamp(
+        "Last Customer Message", readonly=True)
+    last_agent_message = fields.Timestamp("Last Agent Message", readonly=True)
+    merged_into = fields.Many2One(
+        'helpdesk.ticket', "Merged Into", readonly=True, ondelete='SET NULL',
+        states={
+            'invisible': ~Eval('merged_into'),
+            })
+
+    del _closed_readonly
+
+    @classmethod
+    def __setup__(cls):
+        cls.number.search_unaccented = False
+        cls.contact_email.search_unaccented = False
+        super().__setup__()
+        t = cls.__table__()
+        open_ = t.state.in_(OPEN_CATEGORIES)
+        cls._sql_indexes.update({
+                Index(t, (t.number, Index.Equality())),
+                Index(t, (t.number, Index.Similarity())),
+                Index(t, (t.name, Index.Similarity())),
+                Index(t, (t.description, Index.Similarity())),
+                Index(t, (t.contact_email, Index.Similarity())),
+                Index(t, (t.party, Index.Equality())),
+                Index(
+                    t, (t.team, Index.Equality()),
+                    (t.state, Index.Equality(cardinality='low'))),
+                Index(
+                    t, (t.user, Index.Equality()),
+                    (t.state, Index.Equality(cardinality='low'))),
+                Index(
+                    t, (t.state, Index.Equality(cardinality='low')),
+                    where=open_),
+                Index(
+                    t, (t.priority, Index.Range(order='DESC')),
+                    (t.id, Index.Range(order='DESC'))),
+                })
+        cls._order = [
+            ('priority', 'DESC'),
+            ('id', 'DESC'),
+            ]
+        cls._buttons.update({
+                'assign_to_me': {
+                    'invisible': (
+                        Eval('state').in_(list(CLOSING_CATEGORIES))
+                        | (Eval('user', -1) == Eval('context', {}).get(
+                                'user', Eval('_user', -2)))),
+                    'icon': 'tryton-forward',
+                    'depends': ['state', 'user'],
+                    },
+                'wait': {
+                    'invisible': ~Eval('state').in_(['new', 'in_progress']),
+                    'icon': 'tryton-clock',
+                    'depends': ['state'],
+                    },
+                'solve': {
+                    'invisible': Eval('state').in_(
+                        list(CLOSING_CATEGORIES)),
+                    'icon': 'tryton-ok',
+                    'depends': ['state'],
+                    },
+                'cancel': {
+                    'invisible': Eval('state').in_(
+                        list(CLOSING_CATEGORIES)),
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'reopen': {
+                    'invisible': ~Eval('state').in_(
+                        ['waiting', 'solved', 'cancelled']),
+                    'icon': 'tryton-undo',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_priority(cls):
+        return '1'
+
+    @classmethod
+    def default_channel(cls):
+        return 'internal'
+
+    @classmethod
+    def default_state(cls):
+        return 'new'
+
+    @classmethod
+    def order_number(cls, tables):
+        table, _ = tables[None]
+        return [table.number]
+
+    def get_rec_name(self, name):
+        if self.number:
+            return f'[{self.number}] {self.name}'
+        return self.name
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        domain = [bool_op,
+            ('number', operator, operand, *extra),
+            ('name', operator, operand, *extra),
+            ('contact_email', operator, operand, *extra),
+            ('description', operator, operand, *extra),
+            ]
+        return domain
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/tree', 'visual',
+                If(Eval('state') == 'cancelled', 'muted',
+                    If(Eval('priority') == '3', 'danger', ''))),
+            ('/tree/field[@name="priority"]', 'visual',
+                If(Eval('priority') == '3', 'danger',
+                    If(Eval('priority') == '2', 'warning', ''))),
+            ]
+
+    @fields.depends('team', 'stage')
+    def on_change_team(self):
+        if self.team:
+            if not self.stage or self.stage not in self.team.get_stages():
+                self.stage = self.team.get_new_stage()
+
+    @fields.depends('stage')
+    def on_change_with_state(self):
+        if self.stage:
+            return self.stage.category
+        return 'new'
+
+    @fields.depends('party', 'contact_name', 'contact_email', 'contact_phone')
+    def on_change_party(self):
+        if self.party:
+            if not self.contact_name:
+                self.contact_name = self.party.name
+            if not self.contact_email:
+                self.contact_email = self.party.email
+            if not self.contact_phone:
+                self.contact_phone = self.party.phone or self.party.mobile
+
+    def chat_language(self, audience='internal'):
+        language = super().chat_language(audience=audience)
+        if audience == 'public' and self.party and self.party.lang:
+            language = self.party.lang.code
+        return language
+
+    @property
+    def is_closed(self):
+        return self.state in CLOSING_CATEGORIES
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Configuration = pool.get('helpdesk.configuration')
+        Stage = pool.get('helpdesk.stage')
+        Team = pool.get('helpdesk.team')
+        values = super().preprocess_values(mode, values)
+        now = dt.datetime.now()
+        if mode == 'create':
+            if not values.get('number'):
+                company_id = values.get('company', cls.default_company())
+                if company_id is not None:
+                    configuration = Configuration(1)
+                    if sequence := configuration.get_multivalue(
+                            'ticket_sequence', company=company_id):
+                        values['number'] = sequence.get()
+            if not values.get('stage') and values.get('team'):
+                team = Team(values['team'])
+                if stage := team.get_new_stage():
+                    values['stage'] = stage.id
+                else:
+                    raise TicketStageError(gettext(
+                            'helpdesk_core.msg_team_no_stage',
+                            team=team.rec_name))
+        if values.get('stage'):
+            stage = Stage(values['stage'])
+            values['state'] = stage.category
+            values['closed_date'] = now if stage.closing else None
+        if 'user' in values:
+            values['assigned_date'] = now if values['user'] else None
+        if values.get('contact_email'):
+            values['contact_email'] = normalize_email(values['contact_email'])
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, tickets, values=None, external=False):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        super().check_modification(
+            mode, tickets, values=values, external=external)
+        if mode == 'delete' and external:
+            user = User(Transaction().user)
+            group_admin = ModelData.get_id('res', 'group_admin')
+            if group_admin not in {g.id for g in user.groups}:
+                ticket = tickets[0]
+                raise TicketDeleteError(gettext(
+                        'helpdesk_core.msg_ticket_delete',
+                        ticket=ticket.rec_name))
+
+    @classmethod
+    def on_modification(cls, mode, tickets, field_names=None):
+        super().on_modification(mode, tickets, field_names=field_names)
+        if mode == 'create':
+            cls._add_followers(tickets)
+            cls._send_stage_email(tickets)
+        elif mode == 'write' and field_names & {'user', 'contact_email'}:
+            cls._add_followers(tickets)
+
+    @classmethod
+    def on_write(cls, tickets, values):
+        callbacks = super().on_write(tickets, values)
+        if values.get('stage'):
+            moved = [t.id for t in tickets if t.stage.id != values['stage']]
+            if moved:
+                callbacks.append(
+                    lambda: cls._send_stage_email(cls.browse(moved)))
+        return callbacks
+
+    def _follower_emails(self):
+        "Yield the e-mail addresses that follow the ticket"
+        if self.contact_email:
+            yield self.contact_email
+        yield from self.team.follower_email_list
+
+    def _follower_users(self):
+        "Yield the users who follow the ticket"
+        if self.user:
+            yield self.user
+        yield from self.team.follower_users
+
+    @classmethod
+    def _add_followers(cls, tickets):
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Follower = pool.get('ir.chat.follower')
+        for ticket in tickets:
+            channel = Channel._get_channel(ticket)
+            # The customer comes first among the followers
+            for email in ticket._follower_emails():
+                Follower.add_email(channel, email)
+            for user in ticket._follower_users():
+                Follower.add_user(channel, user)
+
+    @classmethod
+    def _send_stage_email(cls, tickets):
+        "Post the e-mail template of the stage to the customer"
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Template = pool.get('ir.email.template')
+        transaction = Transaction()
+        for ticket in tickets:
+            if not ticket.stage.email_template:
+                continue
+            language = ticket.chat_language(audience='public')
+            with transaction.set_context(language=language):
+                template = Template(ticket.stage.email_template.id)
+                body = template.get(ticket).get('body')
+            if body:
+                with transaction.set_user(0):
+                    Channel.post(ticket, body, audience='public')
+
+    def check_chat_message(self, message):
+        "Check the message may be posted on the ticket"
+        if message.audience == 'public' and self.state == 'cancelled':
+            raise TicketReplyError(gettext(
+                    'helpdesk_core.msg_ticket_reply_cancelled',
+                    ticket=self.rec_name))
+
+    @classmethod
+    def _chat_author_role(cls, message):
+        "Return agent, customer or system for the author of the message"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        if message.user:
+            if message.user.id == 0:
+                return 'system'
+            agent_groups = {
+                ModelData.get_id('helpdesk_core', 'group_helpdesk'),
+                ModelData.get_id('helpdesk_core', 'group_helpdesk_manager'),
+                }
+            if agent_groups & {g.id for g in message.user.groups}:
+                return 'agent'
+        return 'customer'
+
+    @classmethod
+    def process_chat_messages(cls, tickets_messages):
+        """Keep the ticket's message dates true and reopen the tickets
+        on which the customer wrote"""
+        to_write = []
+        reopen = []
+        for ticket, message in tickets_messages:
+            role = cls._chat_author_role(message)
+            values = {}
+            if role == 'customer':
+                values['last_customer_message'] = message.create_date
+                if ticket.state in {'waiting', 'solved'}:
+                    reopen.append(ticket)
+            elif role == 'agent' and message.audience == 'public':
+                values['last_agent_message'] = message.create_date
+                if not ticket.first_response_date:
+                    values['first_response_date'] = message.create_date
+            if values:
+                to_write.extend(([ticket], values))
+        if to_write:
+            cls.write(*to_write)
+        if reopen:
+            cls._reopen(reopen)
+
+    @classmethod
+    def _move_to(cls, tickets, category):
+        "Move the tickets to the first stage of the category of their team"
+        to_write = []
+        for team, team_tickets in cls._group_by_team(tickets).items():
+            stage = team.get_stage(category)
+            to_write.extend((team_tickets, {'stage': stage.id}))
+        if to_write:
+            cls.write(*to_write)
+
+    @classmethod
+    def _group_by_team(cls, tickets):
+        teams = defaultdict(list)
+        for ticket in tickets:
+            teams[ticket.team].append(ticket)
+        return teams
+
+    @classmethod
+    def _reopen(cls, tickets):
+        assigned = [t for t in tickets if t.user]
+        unassigned = [t for t in tickets if not t.user]
+        if assigned:
+            cls._move_to(assigned, 'in_progress')
+        for ticket in unassigned:
+            categories = [s.category for s in ticket.team.get_stages()]
+            category = 'new' if 'new' in categories else 'in_progress'
+            cls._move_to([ticket], category)
+
+    @classmethod
+    @ModelView.button
+    def assign_to_me(cls, tickets):
+        user_id = Transaction().user
+        to_assign = [t for t in tickets if not t.user or t.user.id != user_id]
+        if to_assign:
+            cls.write(to_assign, {'user': user_id})
+        new = [t for t in tickets if t.state == 'new']
+        if new:
+            cls._move_to(new, 'in_progress')
+
+    @classmethod
+    @ModelView.button
+    def wait(cls, tickets):
+        cls._move_to(tickets, 'waiting')
+
+    @classmethod
+    @ModelView.button
+    def solve(cls, tickets):
+        cls._move_to(tickets, 'solved')
+
+    @classmethod
+    @ModelView.button
+    def cancel(cls, tickets):
+        cls._move_to(tickets, 'cancelled')
+
+    @classmethod
+    @ModelView.button
+    def reopen(cls, tickets):
+        cls._reopen(tickets)
+
+    @classmethod
+    def copy(cls, tickets, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('number', None)
+        default.setdefault('stage', None)
+        default.setdefault('user', None)
+        default.setdefault('assigned_date', None)
+        default.setdefault('first_response_date', None)
+        default.setdefault('closed_date', None)
+        default.setdefault('last_customer_message', None)
+        default.setdefault('last_agent_message', None)
+        default.setdefault('merged_into', None)
+        return super().copy(tickets, default=default)
+
+    @classmethod
+    def from_email_subject(cls, subject):
+        "Return the ticket whose number is in brackets in the subject"
+        numbers = _SUBJECT_NUMBER.findall(subject or '')
+        if numbers:
+            tickets = cls.search([
+                    ('number', 'in', numbers),
+                    ('active', 'in', [True, False]),
+                    ], limit=1)
+            if tickets:
+                ticket, = tickets
+                return ticket
+
+    @classmethod
+    def check_chat_access(cls, ticket_id):
+        "Raise unless the current user may see the ticket"
+        with Transaction().set_context(active_test=False):
+            if not cls.search([('id', '=', ticket_id)], limit=1):
+                raise AccessError(gettext(
+                        'helpdesk_core.msg_ticket_chat_access'))
+
+
+class TicketTag(ModelSQL):
+    __name__ = 'helpdesk.ticket-helpdesk.tag'
+
+    ticket = fields.Many2One(
+        'helpdesk.ticket', "Ticket", required=True, ondelete='CASCADE')
+    tag = fields.Many2One(
+        'helpdesk.tag', "Tag", required=True, ondelete='CASCADE')
