@@ -53,10 +53,12 @@ class Channel(metaclass=PoolMeta):
         if ticket:
             channel = cls._get_channel(ticket)
             senders = {
-                normalize_email(a) for _, a in getaddresses(
+                normalize_email(a).lower() for _, a in getaddresses(
                     email.get_all('From', []))}
+            followers = {
+                f.email.lower() for f in channel.followers if f.email}
             # A ticket number alone is easy to guess: only followers
-            if senders & {f.email for f in channel.followers if f.email}:
+            if senders & followers:
                 return channel
 
 

@@ -7,10 +7,10 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.tools.email_ import (
-    EmailNotValidError, normalize_email, validate_email)
+from trytond.tools.email_ import EmailNotValidError, normalize_email
 from trytond.transaction import Transaction
 
+from .common import check_email
 from .exceptions import TeamValidationError, TicketStageError
 
 VISIBILITIES = [
@@ -104,8 +104,12 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     @property
     def follower_email_list(self):
         "The normalized follower e-mail addresses"
-        return [
-            normalize_email(e) for e in (self.follower_emails or '').split()]
+        return [normalize_email(e) for e in self._follower_emails()]
+
+    def _follower_emails(self):
+        for line in (self.follower_emails or '').splitlines():
+            if line.strip():
+                yield line.strip()
 
     @classmethod
     def validate_fields(cls, teams, field_names):
@@ -117,9 +121,9 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         if field_names and 'follower_emails' not in field_names:
             return
         for team in teams:
-            for email in (team.follower_emails or '').split():
+            for email in team._follower_emails():
                 try:
-                    validate_email(email)
+                    check_email(email)
                 except EmailNotValidError as exception:
                     raise TeamValidationError(gettext(
                             'helpdesk_core.msg_team_follower_email_invalid',

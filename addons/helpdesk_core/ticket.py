@@ -14,11 +14,13 @@ from trytond.model import (
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval, Id, If
-from trytond.tools.email_ import normalize_email
+from trytond.tools.email_ import EmailNotValidError, normalize_email
 from trytond.transaction import Transaction
 
+from .common import check_email
 from .exceptions import (
-    TicketDeleteError, TicketReplyError, TicketStageError)
+    TicketDeleteError, TicketReplyError, TicketStageError,
+    TicketValidationError)
 from .stage import CATEGORIES, CLOSING_CATEGORIES
 
 PRIORITIES = [
@@ -331,6 +333,26 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         if values.get('contact_email'):
             values['contact_email'] = normalize_email(values['contact_email'])
         return values
+
+    @classmethod
+    def validate_fields(cls, tickets, field_names):
+        super().validate_fields(tickets, field_names)
+        cls.check_contact_email(tickets, field_names)
+
+    @classmethod
+    def check_contact_email(cls, tickets, field_names=None):
+        if field_names and 'contact_email' not in field_names:
+            return
+        for ticket in tickets:
+            if ticket.contact_email:
+                try:
+                    check_email(ticket.contact_email)
+                except EmailNotValidError as exception:
+                    raise TicketValidationError(gettext(
+                            'helpdesk_core.msg_ticket_contact_email_invalid',
+                            email=ticket.contact_email,
+                            ticket=ticket.rec_name),
+                        str(exception)) from exception
 
     @classmethod
     def check_modification(cls, mode, tickets, values=None, external=False):

@@ -2,13 +2,305 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 
-from trytond.modules.company.tests import CompanyTestMixin
-from trytond.tests.test_tryton import ModuleTestCase
+import datetime as dt
+from email.message import EmailMessage
+
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, set_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+def create_agent(login, manager=False):
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    groups = [ModelData.get_id('helpdesk_core', 'group_helpdesk')]
+    if manager:
+        groups.append(
+            ModelData.get_id('helpdesk_core', 'group_helpdesk_manager'))
+    company = User(Transaction().user).company
+    user, = User.create([{
+                'login': login,
+                'name': login.title(),
+                'groups': [('add', groups)],
+                'companies': [('add', [company.id])] if company else [],
+                'company': company.id if company else None,
+                }])
+    return user
 
 
 class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Helpdesk Core module"
     module = 'helpdesk_core'
+
+    def _create_team(self, **values):
+        pool = Pool()
+        Team = pool.get('helpdesk.team')
+        values.setdefault('name', "Support")
+        team, = Team.create([values])
+        return team
+
+    def _create_ticket(self, team, **values):
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        values.setdefault('name', "Printer broken")
+        values['team'] = team.id
+        ticket, = Ticket.create([values])
+        return ticket
+
+    def _followers(self, ticket):
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        return [
+            f['key'] for f in Channel._get_followers(ticket).values()]
+
+    @with_transaction()
+    def test_ticket_number_per_sequence(self):
+        "Each ticket gets the next number of the configured sequence"
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            first = self._create_ticket(team)
+            second = self._create_ticket(team)
+        self.assertEqual(first.number, 'HD00001')
+        self.assertEqual(second.number, 'HD00002')
+        self.assertEqual(second.rec_name, '[HD00002] Printer broken')
+
+    @with_transaction()
+    def test_search_box(self):
+        "The search box finds by number, subject, description and e-mail"
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            printer = self._create_ticket(
+                team, name="Printer broken",
+                description="The paper tray is jammed",
+                contact_email='Carol@Customer.example')
+            invoice = self._create_ticket(
+                team, name="Wrong invoice", contact_email='dan@shop.example')
+
+            def find(text):
+                return Ticket.search([('rec_name', 'ilike', f'%{text}%')])
+
+            self.assertEqual(find(printer.number), [printer])
+            self.assertEqual(find("invoice"), [invoice])
+            self.assertEqual(find("paper tray"), [printer])
+            self.assertEqual(find("carol@customer"), [printer])
+            self.assertEqual(find("shop.example"), [invoice])
+            self.assertEqual(find("nothing like this"), [])
+            self.assertEqual(
+                Ticket.search([('rec_name', 'not ilike', '%invoice%')]),
+                [printer])
+
+    @with_transaction()
+    def test_state_follows_stage_category(self):
+        "The state is the category of the stage, even when it changes"
+        pool = Pool()
+        Stage = pool.get('helpdesk.stage')
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            review = Stage(name="Review", category='in_progress')
+            review.teams = [team]
+            review.save()
+            ticket = self._create_ticket(team, stage=review.id)
+            self.assertEqual(ticket.state, 'in_progress')
+            self.assertIsNone(ticket.closed_date)
+
+            review.category = 'solved'
+            review.save()
+            ticket = ticket.__class__(ticket.id)
+            self.assertEqual(ticket.state, 'solved')
+            self.assertIsNotNone(ticket.closed_date)
+
+    @with_transaction()
+    def test_followers_of_new_ticket(self):
+        "The customer, the assignee and the team's followers follow"
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        company = create_company()
+        with set_company(company):
+            agent = create_agent('agent')
+            boss = create_agent('boss')
+            team = self._create_team(
+                follower_users=[('add', [boss.id])],
+                follower_emails="audit@example.com\n\n sales@example.com ")
+            ticket = self._create_ticket(
+                team, contact_email='carol@customer.example')
+            self.assertEqual(
+                self._followers(ticket),
+                ['carol@customer.example', 'audit@example.com',
+                    'sales@example.com', 'boss'])
+
+            Ticket.write([ticket], {'user': agent.id})
+            self.assertIn('agent', self._followers(ticket))
+            self.assertIsNotNone(ticket.assigned_date)
+
+    @with_transaction()
+    def test_stage_email_template(self):
+        "A ticket entering a stage with a template sends it to the customer"
+        pool = Pool()
+        Stage = pool.get('helpdesk.stage')
+        Template = pool.get('ir.email.template')
+        Model = pool.get('ir.model')
+        Message = pool.get('ir.chat.message')
+        Ticket = pool.get('helpdesk.ticket')
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            model, = Model.search([('name', '=', 'helpdesk.ticket')])
+            template = Template(
+                model=model, name="Solved",
+                body="Hello ${record.contact_name}, "
+                "ticket ${record.number} is solved.")
+            template.save()
+            solved, = Stage.search([('category', '=', 'solved')])
+            solved.email_template = template
+            solved.save()
+            ticket = self._create_ticket(
+                team, contact_name="Carol",
+                contact_email='carol@customer.example')
+
+            Ticket.solve([ticket])
+
+            message, = Message.search([
+                    ('channel.resource', '=', str(ticket)),
+                    ('audience', '=', 'public'),
+                    ])
+            self.assertEqual(
+                message.content, "Hello Carol, ticket HD00001 is solved.")
+            self.assertEqual(message.user.id, 0)
+            ticket = Ticket(ticket.id)
+            # An automatic message is not a response from an agent
+            self.assertIsNone(ticket.first_response_date)
+
+            # Writing the same stage again does not send it twice
+            Ticket.write([ticket], {'stage': solved.id})
+            self.assertEqual(Message.search([
+                        ('channel.resource', '=', str(ticket)),
+                        ('audience', '=', 'public'),
+                        ], count=True), 1)
+
+    @with_transaction()
+    def test_agent_reply_dates(self):
+        "An agent's public reply sets the first response; a note does not"
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Ticket = pool.get('helpdesk.ticket')
+        company = create_company()
+        with set_company(company):
+            agent = create_agent('agent')
+            team = self._create_team()
+            ticket = self._create_ticket(team)
+            with Transaction().set_user(agent.id), \
+                    Transaction().set_context(_notify=False):
+                Channel.post(ticket, "Let me check.", audience='internal')
+                ticket = Ticket(ticket.id)
+                self.assertIsNone(ticket.first_response_date)
+                self.assertIsNone(ticket.last_agent_message)
+
+                Channel.post(ticket, "Please try again.", audience='public')
+                ticket = Ticket(ticket.id)
+                self.assertIsNotNone(ticket.first_response_date)
+                first = ticket.first_response_date
+                Channel.post(ticket, "Any news?", audience='public')
+                ticket = Ticket(ticket.id)
+                self.assertEqual(ticket.first_response_date, first)
+                self.assertGreaterEqual(ticket.last_agent_message, first)
+
+    @with_transaction()
+    def test_email_threading(self):
+        "Replies thread by reference, by number only for followers"
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Ticket = pool.get('helpdesk.ticket')
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            ticket = self._create_ticket(
+                team, contact_email='carol@customer.example')
+            Ticket.wait([ticket])
+
+            def email(sender, subject, body, **headers):
+                message = EmailMessage()
+                message['From'] = sender
+                message['Subject'] = subject
+                for name, value in headers.items():
+                    message[name.replace('_', '-')] = value
+                message.set_content(body)
+                return message
+
+            with Transaction().set_context(_notify=False):
+                stranger = Channel.post_from_email(email(
+                        'mallory@evil.example', '[HD00001] Hi', "Spam"))
+                self.assertIsNone(stranger)
+                self.assertEqual(Ticket(ticket.id).state, 'waiting')
+
+                reply = Channel.post_from_email(email(
+                        'Carol <CAROL@customer.example>',
+                        'Re: [HD00001] Printer broken', "It works now.\n"))
+                self.assertEqual(reply.content, "It works now.")
+                self.assertEqual(reply.channel.resource, ticket)
+                self.assertEqual(Ticket(ticket.id).state, 'new')
+
+                reply.reference = '<abc@helpdesk.example>'
+                reply.save()
+                threaded = Channel.post_from_email(email(
+                        'someone@customer.example', 'Re: question', "Me too",
+                        In_Reply_To='<abc@helpdesk.example>'))
+                self.assertEqual(threaded.channel.resource, ticket)
+
+    @with_transaction()
+    def test_user_without_helpdesk_rights(self):
+        "An internal user outside the helpdesk sees no ticket nor its chat"
+        pool = Pool()
+        User = pool.get('res.user')
+        Ticket = pool.get('helpdesk.ticket')
+        Channel = pool.get('ir.chat.channel')
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            ticket = self._create_ticket(team)
+            clerk, = User.create([{'login': 'clerk', 'name': "Clerk"}])
+            with Transaction().set_user(clerk.id), \
+                    Transaction().set_context(_check_access=True):
+                with self.assertRaises(AccessError):
+                    Ticket.search([])
+                with self.assertRaises(AccessError):
+                    Channel.get(str(ticket))
+                with self.assertRaises(AccessError):
+                    Channel.post(str(ticket), "Hi", 'public')
+
+    @with_transaction()
+    def test_ticket_analysis(self):
+        "The analysis measures the hours to assign, respond and close"
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        Analysis = pool.get('helpdesk.ticket.analysis')
+        company = create_company()
+        with set_company(company):
+            agent = create_agent('agent')
+            team = self._create_team()
+            ticket = self._create_ticket(team, user=agent.id)
+            Ticket.solve([ticket])
+            ticket = Ticket(ticket.id)
+            cursor = Transaction().connection.cursor()
+            table = Ticket.__table__()
+            # Pretend the ticket was created 3 hours ago
+            cursor.execute(*table.update(
+                    [table.create_date],
+                    [ticket.closed_date - dt.timedelta(hours=3)],
+                    where=table.id == ticket.id))
+            analysis, = Analysis.search([('ticket', '=', ticket.id)])
+            self.assertEqual(analysis.tickets, 1)
+            self.assertAlmostEqual(analysis.hours_to_close, 3, places=2)
+            self.assertIsNone(analysis.hours_to_first_response)
+            self.assertEqual(analysis.team, team)
 
 
 del ModuleTestCase
