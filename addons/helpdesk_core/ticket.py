@@ -184,12 +184,9 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             ]
         cls._buttons.update({
                 'assign_to_me': {
-                    'invisible': (
-                        Eval('state').in_(list(CLOSING_CATEGORIES))
-                        | (Eval('user', -1) == Eval('context', {}).get(
-                                'user', Eval('_user', -2)))),
+                    'invisible': Eval('state').in_(list(CLOSING_CATEGORIES)),
                     'icon': 'tryton-forward',
-                    'depends': ['state', 'user'],
+                    'depends': ['state'],
                     },
                 'wait': {
                     'invisible': ~Eval('state').in_(['new', 'in_progress']),
