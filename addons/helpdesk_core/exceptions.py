@@ -27,3 +27,11 @@ class TicketReplyError(ValidationError):
 
 class TicketDeleteError(AccessError):
     pass
+
+
+class CalendarValidationError(ValidationError):
+    pass
+
+
+class TeamMemberError(ValidationError):
+    pass

@@ -2,6 +2,8 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 
+import datetime as dt
+
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
@@ -11,7 +13,19 @@ from trytond.tools.email_ import EmailNotValidError, normalize_email
 from trytond.transaction import Transaction
 
 from .common import check_email
-from .exceptions import TeamValidationError, TicketStageError
+from .exceptions import (
+    TeamMemberError, TeamValidationError, TicketStageError)
+
+
+def agent_group_ids():
+    "Return the ids of the groups of helpdesk agents"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    return [
+        ModelData.get_id('helpdesk_core', 'group_helpdesk'),
+        ModelData.get_id('helpdesk_core', 'group_helpdesk_manager'),
+        ]
+
 
 VISIBILITIES = [
     ('invited', "Invited Internal Users"),
@@ -65,6 +79,9 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         states={
             'invisible': ~Eval('auto_assign', False),
             })
+    calendar = fields.Many2One(
+        'helpdesk.calendar', "Calendar", ondelete='RESTRICT',
+        help="The working hours and holidays of the team.")
     use_rating = fields.Boolean(
         "Customer Rating",
         help="Ask customers to rate the service of solved tickets.")
@@ -115,6 +132,24 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     def validate_fields(cls, teams, field_names):
         super().validate_fields(teams, field_names)
         cls.check_follower_emails(teams, field_names)
+        cls.check_members(teams, field_names)
+
+    @classmethod
+    def check_members(cls, teams, field_names=None):
+        pool = Pool()
+        User = pool.get('res.user')
+        if field_names and not (field_names & {'members', 'leaders'}):
+            return
+        agents = set(User.search([
+                    ('groups', 'in', agent_group_ids()),
+                    ('active', 'in', [True, False]),
+                    ]))
+        for team in teams:
+            for user in team.members + team.leaders:
+                if user not in agents:
+                    raise TeamMemberError(gettext(
+                            'helpdesk_core.msg_team_member_not_agent',
+                            user=user.rec_name, team=team.rec_name))
 
     @classmethod
     def check_follower_emails(cls, teams, field_names=None):
@@ -140,6 +175,41 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
                     ('teams', '=', self.id),
                     ],
                 ])
+
+    def get_agents(self):
+        "Return the users who handle the tickets of the team"
+        pool = Pool()
+        User = pool.get('res.user')
+        if self.members:
+            return [u for u in self.members if u.active]
+        return User.search([
+                ('groups', 'in', agent_group_ids()),
+                ], order=[('id', 'ASC')])
+
+    def choose_agent(self, moment):
+        """Return the available agent who gets the next ticket or None
+
+        The caller must hold the lock of the team's assignments."""
+        pool = Pool()
+        Assignment = pool.get('helpdesk.team.assignment')
+        Leave = pool.get('helpdesk.calendar.leave')
+        agents = self.get_agents()
+        on_leave = Leave.users_on_leave(agents, moment, calendar=self.calendar)
+        available = [a for a in agents if a not in on_leave]
+        if not available:
+            return
+        stats = Assignment.get_stats(self, available)
+        if self.assign_method == 'balanced':
+            loads = Assignment.open_counts(self, available)
+        else:
+            loads = {u: c for u, (c, _) in stats.items()}
+
+        def key(user):
+            _, last_date = stats.get(user.id, (0, None))
+            # Ties go to whoever waited longest since their last ticket
+            return (loads.get(user.id, 0), last_date or dt.datetime.min,
+                user.id)
+        return min(available, key=key)
 
     def get_stage(self, category):
         "Return the first stage of the category or raise"

@@ -22,6 +22,7 @@ from .exceptions import (
     TicketDeleteError, TicketReplyError, TicketStageError,
     TicketValidationError)
 from .stage import CATEGORIES, CLOSING_CATEGORIES
+from .team import agent_group_ids
 
 PRIORITIES = [
     ('0', "Low"),
@@ -174,6 +175,16 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                 Index(
                     t, (t.state, Index.Equality(cardinality='low')),
                     where=open_),
+                # The lists of open tickets (the action's search value and
+                # tabs, assignment by open load) filter on "state not in
+                # closing", which a partial index on "state in open" does
+                # not match: PostgreSQL proves only the same predicate
+                Index(
+                    t, (t.user, Index.Equality()),
+                    where=~t.state.in_(sorted(CLOSING_CATEGORIES))),
+                Index(
+                    t, (t.team, Index.Equality()),
+                    where=~t.state.in_(sorted(CLOSING_CATEGORIES))),
                 Index(
                     t, (t.priority, Index.Range(order='DESC')),
                     (t.id, Index.Range(order='DESC'))),
@@ -204,6 +215,12 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                         list(CLOSING_CATEGORIES)),
                     'icon': 'tryton-cancel',
                     'depends': ['state'],
+                    },
+                'assign_auto': {
+                    'invisible': (Eval('state').in_(list(CLOSING_CATEGORIES))
+                        | Eval('user')),
+                    'icon': 'tryton-launch',
+                    'depends': ['state', 'user'],
                     },
                 'reopen': {
                     'invisible': ~Eval('state').in_(
@@ -277,9 +294,14 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             return self.stage.category
         return 'new'
 
-    @fields.depends('party', 'contact_name', 'contact_email', 'contact_phone')
+    @fields.depends(
+        'party', 'team', 'stage',
+        'contact_name', 'contact_email', 'contact_phone')
     def on_change_party(self):
         if self.party:
+            if self.party.helpdesk_team and not self.team:
+                self.team = self.party.helpdesk_team
+                self.on_change_team()
             if not self.contact_name:
                 self.contact_name = self.party.name
             if not self.contact_email:
@@ -301,6 +323,7 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
     def preprocess_values(cls, mode, values):
         pool = Pool()
         Configuration = pool.get('helpdesk.configuration')
+        Party = pool.get('party.party')
         Stage = pool.get('helpdesk.stage')
         Team = pool.get('helpdesk.team')
         values = super().preprocess_values(mode, values)
@@ -313,6 +336,10 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                     if sequence := configuration.get_multivalue(
                             'ticket_sequence', company=company_id):
                         values['number'] = sequence.get()
+            if not values.get('team') and values.get('party'):
+                party = Party(values['party'])
+                if party.helpdesk_team:
+                    values['team'] = party.helpdesk_team.id
             if not values.get('stage') and values.get('team'):
                 team = Team(values['team'])
                 if stage := team.get_new_stage():
@@ -371,6 +398,8 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
     def on_modification(cls, mode, tickets, field_names=None):
         super().on_modification(mode, tickets, field_names=field_names)
         if mode == 'create':
+            cls._record_assignments([t for t in tickets if t.user])
+            cls.assign_automatically([t for t in tickets if not t.user])
             cls._add_followers(tickets)
             cls._send_stage_email(tickets)
         elif mode == 'write' and field_names & {'user', 'contact_email'}:
@@ -384,7 +413,75 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             if moved:
                 callbacks.append(
                     lambda: cls._send_stage_email(cls.browse(moved)))
+        if values.keys() & {'user', 'team'}:
+            before = {t.id: (t.team, t.user) for t in tickets}
+
+            def assignments():
+                tickets = cls.browse(list(before))
+                cls._record_assignments([
+                        t for t in tickets
+                        if t.user and (t.team, t.user) != before[t.id]])
+                if 'team' in values:
+                    cls.assign_automatically([
+                            t for t in tickets
+                            if not t.user and t.team != before[t.id][0]])
+            callbacks.append(assignments)
         return callbacks
+
+    @classmethod
+    def _record_assignments(cls, tickets):
+        pool = Pool()
+        Assignment = pool.get('helpdesk.team.assignment')
+        for ticket in sorted(tickets, key=lambda t: (t.team.id, t.id)):
+            Assignment.record(ticket.team, ticket.user)
+
+    def get_routed_agent(self, moment):
+        "Return the agent the customer is bound to, when available"
+        pool = Pool()
+        Leave = pool.get('helpdesk.calendar.leave')
+        party = self.party
+        if (party and party.helpdesk_agent and party.helpdesk_agent.active
+                and party.helpdesk_team == self.team
+                and not Leave.users_on_leave(
+                    [party.helpdesk_agent], moment,
+                    calendar=self.team.calendar)):
+            return party.helpdesk_agent
+
+    @classmethod
+    def assign_automatically(cls, tickets, force=False):
+        """Assign the unassigned open tickets to the customer's agent
+        or by the strategy of their team (always when forced)"""
+        pool = Pool()
+        Assignment = pool.get('helpdesk.team.assignment')
+        now = dt.datetime.now()
+        tickets = sorted(
+            (t for t in tickets if not t.user and not t.is_closed),
+            key=lambda t: (t.team.id, t.id))
+        for ticket in tickets:
+            team = ticket.team
+            user = ticket.get_routed_agent(now)
+            if not user and (team.auto_assign or force):
+                Assignment.lock_team(team)
+                user = team.choose_agent(now)
+                if not user:
+                    ticket._notify_nobody_available()
+            if user:
+                cls.write([ticket], {'user': user.id})
+
+    def _notify_nobody_available(self):
+        for leader in self.team.leaders:
+            with Transaction().set_context(
+                    language=leader.language.code
+                    if leader.language else None):
+                self.notify_user(
+                    'tryton-warning',
+                    gettext(
+                        'helpdesk_core.msg_team_nobody_available',
+                        team=self.team.rec_name),
+                    gettext(
+                        'helpdesk_core.msg_team_nobody_available_description',
+                        ticket=self.rec_name),
+                    user=leader.id)
 
     def _follower_emails(self):
         "Yield the e-mail addresses that follow the ticket"
@@ -439,16 +536,10 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
     @classmethod
     def _chat_author_role(cls, message):
         "Return agent, customer or system for the author of the message"
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
         if message.user:
             if message.user.id == 0:
                 return 'system'
-            agent_groups = {
-                ModelData.get_id('helpdesk_core', 'group_helpdesk'),
-                ModelData.get_id('helpdesk_core', 'group_helpdesk_manager'),
-                }
-            if agent_groups & {g.id for g in message.user.groups}:
+            if set(agent_group_ids()) & {g.id for g in message.user.groups}:
                 return 'agent'
         return 'customer'
 
@@ -514,6 +605,11 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         new = [t for t in tickets if t.state == 'new']
         if new:
             cls._move_to(new, 'in_progress')
+
+    @classmethod
+    @ModelView.button
+    def assign_auto(cls, tickets):
+        cls.assign_automatically(tickets, force=True)
 
     @classmethod
     @ModelView.button

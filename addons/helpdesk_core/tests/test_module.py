@@ -166,7 +166,8 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
                 team, contact_name="Carol",
                 contact_email='carol@customer.example')
 
-            Ticket.solve([ticket])
+            with Transaction().set_context(_notify=False):
+                Ticket.solve([ticket])
 
             message, = Message.search([
                     ('channel.resource', '=', str(ticket)),
