@@ -47,10 +47,13 @@ class Channel(metaclass=PoolMeta):
                     ], order=[('id', 'DESC')], limit=1)
             if messages:
                 channel, = {m.channel for m in messages}
-                if isinstance(channel.resource, Ticket):
+                if (isinstance(channel.resource, Ticket)
+                        and channel.resource.state != 'cancelled'):
                     return channel
+                return
         ticket = Ticket.from_email_subject(email.get('Subject', ''))
-        if ticket:
+        # A cancelled ticket takes no more replies
+        if ticket and ticket.state != 'cancelled':
             channel = cls._get_channel(ticket)
             senders = {
                 normalize_email(a).lower() for _, a in getaddresses(

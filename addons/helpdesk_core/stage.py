@@ -27,7 +27,9 @@ class Stage(sequence_ordered(), ModelSQL, ModelView):
         CATEGORIES, "Category", required=True, sort=False,
         help="What the stage means for the ticket's lifecycle.")
     fold = fields.Boolean(
-        "Folded", help="Hide the tickets of this stage by default.")
+        "Folded",
+        help="Hide the tickets of this stage from the ticket list "
+        "unless searched for.")
     email_template = fields.Many2One(
         'ir.email.template', "Email Template", ondelete='RESTRICT',
         domain=[

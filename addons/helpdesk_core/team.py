@@ -63,7 +63,7 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         help="The users who follow every new ticket of the team.")
     follower_emails = fields.Text(
         "Follower Emails",
-        help="The e-mail addresses, one per line, "
+        help="The email addresses, one per line, "
         "that follow every new ticket of the team.")
     stages = fields.Many2Many(
         'helpdesk.stage-helpdesk.team', 'team', 'stage', "Stages",
@@ -120,7 +120,7 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
 
     @property
     def follower_email_list(self):
-        "The normalized follower e-mail addresses"
+        "The normalized follower email addresses"
         return [normalize_email(e) for e in self._follower_emails()]
 
     def _follower_emails(self):

@@ -31,7 +31,7 @@ PRIORITIES = [
     ('3', "Urgent"),
     ]
 CHANNELS = [
-    ('email', "E-mail"),
+    ('email', "Email"),
     ('website', "Website"),
     ('portal', "Portal"),
     ('livechat', "Live Chat"),
@@ -136,7 +136,9 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             'readonly': Eval('id', -1) >= 0,
             },
         help="How the customer reached the team.")
-    assigned_date = fields.Timestamp("Assigned Date", readonly=True)
+    assigned_date = fields.Timestamp(
+        "Assigned Date", readonly=True,
+        help="When the ticket was first assigned.")
     first_response_date = fields.Timestamp(
         "First Response Date", readonly=True,
         help="When an agent first replied publicly.")
@@ -352,8 +354,8 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             stage = Stage(values['stage'])
             values['state'] = stage.category
             values['closed_date'] = now if stage.closing else None
-        if 'user' in values:
-            values['assigned_date'] = now if values['user'] else None
+        if mode == 'create' and values.get('user'):
+            values['assigned_date'] = now
         if values.get('contact_email'):
             values['contact_email'] = normalize_email(values['contact_email'])
         return values
@@ -404,6 +406,9 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             cls._send_stage_email(tickets)
         elif mode == 'write' and field_names & {'user', 'contact_email'}:
             cls._add_followers(tickets)
+            first = [t for t in tickets if t.user and not t.assigned_date]
+            if first:
+                cls.write(first, {'assigned_date': dt.datetime.now()})
 
     @classmethod
     def on_write(cls, tickets, values):
@@ -484,7 +489,7 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                     user=leader.id)
 
     def _follower_emails(self):
-        "Yield the e-mail addresses that follow the ticket"
+        "Yield the email addresses that follow the ticket"
         if self.contact_email:
             yield self.contact_email
         yield from self.team.follower_email_list
@@ -510,7 +515,7 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def _send_stage_email(cls, tickets):
-        "Post the e-mail template of the stage to the customer"
+        "Post the email template of the stage to the customer"
         pool = Pool()
         Channel = pool.get('ir.chat.channel')
         Template = pool.get('ir.email.template')

@@ -131,7 +131,10 @@ def create_helpdesk_user(login, name=None, manager=False, config=None):
     group_names = ["Helpdesk Agent"]
     if manager:
         group_names.append("Helpdesk Manager")
-    for group in Group.find([('name', 'in', group_names)]):
-        user.groups.append(group)
+    # Group names are translated
+    with (config or get_config()).set_context(language='en'):
+        groups = Group.find([('name', 'in', group_names)])
+    for group in groups:
+        user.groups.append(Group(group.id))
     user.save()
     return user
