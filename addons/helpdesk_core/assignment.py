@@ -14,7 +14,7 @@ import weakref
 from collections import defaultdict
 from contextlib import contextmanager
 
-from sql import Literal, Select
+from sql import Cast, Literal, Select
 from sql.aggregate import Count
 
 from trytond import backend
@@ -72,9 +72,9 @@ class Assignment(ModelSQL):
         "Wait until no other transaction decides for the team"
         transaction = Transaction()
         cursor = transaction.connection.cursor()
+        key = Cast(Literal(_LOCK_PREFIX | team.id), 'BIGINT')
         cursor.execute(*Select([
-                    transaction.database.lock_id(
-                        _LOCK_PREFIX | team.id, timeout=True)]))
+                    transaction.database.lock_id(key, timeout=True)]))
 
     @classmethod
     def get_stats(cls, team, users):
@@ -96,7 +96,7 @@ class Assignment(ModelSQL):
         counts = defaultdict(int)
         with _cursor() as cursor:
             cursor.execute(*ticket.select(
-                    ticket.user, Count(Literal('*')),
+                    ticket.user, Count(ticket.id),
                     where=(ticket.team == team.id)
                     & ticket.user.in_([u.id for u in users])
                     & ~ticket.state.in_(list(CLOSING_CATEGORIES))

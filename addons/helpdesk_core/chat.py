@@ -3,6 +3,7 @@
 # terms.
 
 import re
+from email.message import Message as EmailMessage
 from email.utils import getaddresses
 
 from trytond.pool import Pool, PoolMeta
@@ -10,6 +11,33 @@ from trytond.tools.email_ import normalize_email
 from trytond.transaction import check_access
 
 _MESSAGE_ID = re.compile(r'<[^<>\s]+>')
+_THREAD_HEADERS = [
+    'From', 'To', 'Cc', 'Subject', 'Date', 'Message-ID', 'In-Reply-To',
+    'References']
+
+
+def _decoded(email):
+    """Return a plain text copy of email with its text decoded
+
+    The chat reads the raw payload, which stays base64 or quoted-printable
+    encoded as most mail clients send non-ASCII text."""
+    for part in email.walk():
+        if part.get_content_type() == 'text/plain':
+            break
+    else:
+        return email
+    payload = part.get_payload(decode=True) or b''
+    charset = part.get_content_charset() or 'utf-8'
+    try:
+        text = payload.decode(charset, errors='replace')
+    except LookupError:
+        text = payload.decode('utf-8', errors='replace')
+    plain = EmailMessage()
+    for name in _THREAD_HEADERS:
+        for value in email.get_all(name, []):
+            plain[name] = value
+    plain.set_payload(text)
+    return plain
 
 
 class Channel(metaclass=PoolMeta):
@@ -25,6 +53,10 @@ class Channel(metaclass=PoolMeta):
         model, id_ = str(resource).split(',')
         if model == Ticket.__name__:
             Ticket.check_chat_access(int(id_))
+
+    @classmethod
+    def post_from_email(cls, email):
+        return super().post_from_email(_decoded(email))
 
     @classmethod
     def _email_content(cls, body):

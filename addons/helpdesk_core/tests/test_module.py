@@ -249,6 +249,17 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
                 self.assertEqual(reply.channel.resource, ticket)
                 self.assertEqual(Ticket(ticket.id).state, 'new')
 
+                encoded = email(
+                    'carol@customer.example', 'Re: [HD00001] Printer broken',
+                    "چاپگر دوباره کار نمی‌کند.\n" + "x" * 200)
+                self.assertIn(
+                    encoded['Content-Transfer-Encoding'],
+                    {'base64', 'quoted-printable'})
+                persian = Channel.post_from_email(encoded)
+                self.assertEqual(
+                    persian.content.splitlines()[0],
+                    "چاپگر دوباره کار نمی‌کند.")
+
                 reply.reference = '<abc@helpdesk.example>'
                 reply.save()
                 threaded = Channel.post_from_email(email(
