@@ -20,7 +20,8 @@ def _hours(start, end):
 class TicketAnalysis(ModelSQL, ModelView):
     __name__ = 'helpdesk.ticket.analysis'
 
-    ticket = fields.Many2One('helpdesk.ticket', "Ticket", readonly=True)
+    ticket = fields.Many2One(
+        'helpdesk.ticket', "Ticket", required=True, readonly=True)
     company = fields.Many2One('company.company', "Company", readonly=True)
     team = fields.Many2One('helpdesk.team', "Team", readonly=True)
     stage = fields.Many2One('helpdesk.stage', "Stage", readonly=True)
@@ -49,6 +50,7 @@ class TicketAnalysis(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.__access__.add('ticket')
         cls._order.insert(0, ('date', 'DESC'))
 
     @classmethod

@@ -6,6 +6,7 @@ import re
 from email.message import Message as EmailMessage
 from email.utils import getaddresses
 
+from trytond.model import Index
 from trytond.pool import Pool, PoolMeta
 from trytond.tools.email_ import normalize_email
 from trytond.transaction import check_access
@@ -95,6 +96,17 @@ class Channel(metaclass=PoolMeta):
             # A ticket number alone is easy to guess: only followers
             if senders & followers:
                 return channel
+
+
+class Follower(metaclass=PoolMeta):
+    __name__ = 'ir.chat.follower'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        # Visibility rules search the tickets a user follows
+        cls._sql_indexes.add(Index(t, (t.user, Index.Equality())))
 
 
 class Message(metaclass=PoolMeta):

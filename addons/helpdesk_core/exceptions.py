@@ -2,6 +2,7 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 
+from trytond.exceptions import UserError, UserWarning
 from trytond.model.exceptions import AccessError, ValidationError
 
 
@@ -34,4 +35,12 @@ class CalendarValidationError(ValidationError):
 
 
 class TeamMemberError(ValidationError):
+    pass
+
+
+class TransferError(UserError):
+    pass
+
+
+class VisibilityWarning(UserWarning):
     pass

@@ -14,7 +14,7 @@ from trytond.transaction import Transaction
 
 from .common import check_email
 from .exceptions import (
-    TeamMemberError, TeamValidationError, TicketStageError)
+    TeamMemberError, TeamValidationError, TicketStageError, VisibilityWarning)
 
 
 def agent_group_ids():
@@ -175,6 +175,88 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
                     ('teams', '=', self.id),
                     ],
                 ])
+
+    @classmethod
+    def check_modification(cls, mode, teams, values=None, external=False):
+        pool = Pool()
+        Warning = pool.get('res.user.warning')
+        super().check_modification(
+            mode, teams, values=values, external=external)
+        if mode == 'write' and external and 'visibility' in values:
+            for team in teams:
+                if team.visibility == values['visibility']:
+                    continue
+                removed, added = team._visibility_follower_changes(
+                    values['visibility'])
+                if removed or added:
+                    key = Warning.format('helpdesk_team_visibility', [team])
+                    if Warning.check(key):
+                        raise VisibilityWarning(key, gettext(
+                                'helpdesk_core.msg_team_visibility_followers',
+                                team=team.rec_name,
+                                removed=len(removed), added=len(added)))
+
+    @classmethod
+    def on_write(cls, teams, values):
+        callbacks = super().on_write(teams, values)
+        if 'visibility' in values:
+            visibility = values['visibility']
+            changes = {
+                t.id: (t.visibility == 'portal',
+                    *t._visibility_follower_changes(visibility))
+                for t in teams if t.visibility != visibility}
+            if changes:
+                def apply():
+                    for team_id, change in changes.items():
+                        cls(team_id)._apply_follower_changes(*change)
+                callbacks.append(apply)
+        return callbacks
+
+    def _visibility_follower_changes(self, visibility):
+        """Return the followers to remove and to add when the team
+        changes to the visibility"""
+        pool = Pool()
+        Follower = pool.get('ir.chat.follower')
+        Ticket = pool.get('helpdesk.ticket')
+        removed, added = [], []
+        with Transaction().set_context(active_test=False):
+            tickets = Ticket.search([('team', '=', self.id)])
+        resources = [str(t) for t in tickets]
+        if self.visibility == 'portal' and visibility != 'portal':
+            followers = Follower.search([
+                    ('channel.resource', 'in', resources),
+                    ('email', '!=', None),
+                    ])
+            portal = Ticket.portal_emails({f.email for f in followers})
+            removed = [f for f in followers if f.email in portal]
+        elif visibility == 'portal':
+            following = {
+                (str(f.channel.resource), f.email.lower())
+                for f in Follower.search([
+                        ('channel.resource', 'in', resources),
+                        ('email', '!=', None),
+                        ])}
+            added = [
+                t for t in tickets if t.contact_email
+                and (str(t), t.contact_email.lower()) not in following]
+        return removed, added
+
+    def _apply_follower_changes(self, leaving_portal, removed, added):
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Follower = pool.get('ir.chat.follower')
+        Ticket = pool.get('helpdesk.ticket')
+        Follower.delete(removed)
+        for ticket in added:
+            Follower.add_email(
+                Channel._get_channel(ticket), ticket.contact_email)
+        if leaving_portal:
+            portal = Ticket.portal_emails(set(self.follower_email_list))
+            if portal:
+                self.follower_emails = '\n'.join(
+                    e for e in self._follower_emails()
+                    if normalize_email(e) not in portal)
+                self.save()
 
     def get_agents(self):
         "Return the users who handle the tickets of the team"

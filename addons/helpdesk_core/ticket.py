@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from collections import defaultdict
 
+from sql import Cast, Null
+from sql.functions import Lower, Substring
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -14,8 +16,9 @@ from trytond.model import (
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval, Id, If
+from trytond.tools import grouped_slice
 from trytond.tools.email_ import EmailNotValidError, normalize_email
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .common import check_email
 from .exceptions import (
@@ -146,6 +149,12 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
     last_customer_message = fields.Timestamp(
         "Last Customer Message", readonly=True)
     last_agent_message = fields.Timestamp("Last Agent Message", readonly=True)
+    transfers = fields.One2Many(
+        'helpdesk.ticket.transfer', 'ticket', "Transfers", readonly=True)
+    follower_users = fields.Function(fields.Many2Many(
+            'res.user', None, None, "Following Users",
+            help="The users who follow the conversation of the ticket."),
+        'get_follower_users', searcher='search_follower_users')
     merged_into = fields.Many2One(
         'helpdesk.ticket', "Merged Into", readonly=True, ondelete='SET NULL',
         states={
@@ -223,6 +232,11 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                         | Eval('user')),
                     'icon': 'tryton-launch',
                     'depends': ['state', 'user'],
+                    },
+                'transfer': {
+                    'invisible': Eval('state').in_(list(CLOSING_CATEGORIES)),
+                    'icon': 'tryton-forward',
+                    'depends': ['state'],
                     },
                 'reopen': {
                     'invisible': ~Eval('state').in_(
@@ -617,6 +631,11 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         cls.assign_automatically(tickets, force=True)
 
     @classmethod
+    @ModelView.button_action('helpdesk_core.wizard_transfer_ask')
+    def transfer(cls, tickets):
+        pass
+
+    @classmethod
     @ModelView.button
     def wait(cls, tickets):
         cls._move_to(tickets, 'waiting')
@@ -648,7 +667,96 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         default.setdefault('last_customer_message', None)
         default.setdefault('last_agent_message', None)
         default.setdefault('merged_into', None)
+        default.setdefault('transfers', None)
         return super().copy(tickets, default=default)
+
+    @classmethod
+    def _followers_query(cls):
+        "Return the table of ticket ids with their following users and emails"
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Follower = pool.get('ir.chat.follower')
+        channel = Channel.__table__()
+        follower = Follower.__table__()
+        prefix = cls.__name__ + ','
+        return channel.join(
+            follower, condition=follower.channel == channel.id
+            ).select(
+                Cast(Substring(channel.resource, len(prefix) + 1),
+                    'INTEGER').as_('ticket'),
+                follower.user.as_('user'),
+                Lower(follower.email).as_('email'),
+                where=channel.resource.like(prefix + '%'))
+
+    @classmethod
+    def get_follower_users(cls, tickets, name):
+        followers = {t.id: [] for t in tickets}
+        query = cls._followers_query()
+        cursor = Transaction().connection.cursor()
+        for sub_ids in grouped_slice(list(followers)):
+            cursor.execute(*query.select(
+                    query.ticket, query.user,
+                    where=query.ticket.in_(list(sub_ids))
+                    & (query.user != Null)))
+            for ticket_id, user_id in cursor:
+                followers[ticket_id].append(user_id)
+        return followers
+
+    @classmethod
+    def search_follower_users(cls, name, clause):
+        pool = Pool()
+        User = pool.get('res.user')
+        _, operator, value = clause[:3]
+        query = cls._followers_query()
+        if operator in {'=', '!='} and (
+                value is None or isinstance(value, int)):
+            users = [value] if value is not None else []
+        else:
+            users = [u.id for u in User.search(
+                    [('rec_name', operator, value)], order=[])]
+        where = query.user.in_(users or [-1])
+        tickets = query.select(query.ticket, where=where)
+        if operator.startswith('!') or operator.startswith('not '):
+            return [('id', 'not in', tickets)]
+        return [('id', 'in', tickets)]
+
+    @classmethod
+    def portal_domain(cls, party=None, email=None):
+        """Return the domain of the tickets a portal user may see
+
+        In the teams open to the portal: the tickets the user follows by
+        email and those of the user's party."""
+        query = cls._followers_query()
+        whose = ['OR']
+        if email:
+            email = normalize_email(email).lower()
+            whose.append(('id', 'in', query.select(
+                        query.ticket, where=query.email == email)))
+        if party:
+            whose.append(('party', '=', party.id))
+        if len(whose) == 1:
+            return [('id', '=', None)]
+        return [
+            ('team.visibility', '=', 'portal'),
+            ('merged_into', '=', None),
+            whose,
+            ]
+
+    @classmethod
+    def portal_emails(cls, emails):
+        """Return the emails among emails that sign in to the portal
+
+        The website module knows the portal accounts."""
+        return set()
+
+    def portal_may_see(self, party=None, email=None):
+        "Tell if a portal user of the party with the email may see the ticket"
+        with Transaction().set_context(active_test=False), \
+                without_check_access():
+            return bool(self.search([
+                        ('id', '=', self.id),
+                        self.portal_domain(party=party, email=email),
+                        ], limit=1))
 
     @classmethod
     def from_email_subject(cls, subject):
