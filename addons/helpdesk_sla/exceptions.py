@@ -1,0 +1,17 @@
+# This file is part of Helpdesk for Tryton.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+
+from trytond.model.exceptions import AccessError, ValidationError
+
+
+class SLAValidationError(ValidationError):
+    pass
+
+
+class SLAWorkingTimeError(ValidationError):
+    pass
+
+
+class SLADeleteError(AccessError):
+    pass
