@@ -9,7 +9,9 @@ from sql import Literal, Null
 from sql.aggregate import Max
 from sql.conditionals import Case
 
+from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice, reduce_ids
@@ -357,6 +359,20 @@ class TicketSLA(ModelSQL, ModelView):
     @classmethod
     def default_status(cls):
         return 'ongoing'
+
+    @classmethod
+    def check_modification(
+            cls, mode, ticket_slas, values=None, external=False):
+        super().check_modification(
+            mode, ticket_slas, values=values, external=external)
+        # The rights on the ticket give those on its SLAs: only the
+        # helpdesk changes them
+        if external:
+            ticket_sla = ticket_slas[0]
+            raise AccessError(gettext(
+                    'helpdesk_sla.msg_ticket_sla_modify',
+                    sla=ticket_sla.sla.rec_name,
+                    ticket=ticket_sla.ticket.rec_name))
 
     @classmethod
     def default_paused_hours(cls):
@@ -715,6 +731,15 @@ class TicketSLAEvent(ModelSQL, ModelView):
             ('date', 'ASC'),
             ('id', 'ASC'),
             ]
+
+    @classmethod
+    def check_modification(cls, mode, events, values=None, external=False):
+        super().check_modification(
+            mode, events, values=values, external=external)
+        if external:
+            raise AccessError(gettext(
+                    'helpdesk_sla.msg_ticket_sla_event_modify',
+                    ticket=events[0].ticket.rec_name))
 
     @classmethod
     def view_attributes(cls):
