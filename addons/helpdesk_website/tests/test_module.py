@@ -1,0 +1,13 @@
+# This file is part of Helpdesk for Tryton.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class HelpdeskWebsiteTestCase(ModuleTestCase):
+    "Test Helpdesk Website module"
+    module = 'helpdesk_website'
+
+
+del ModuleTestCase

@@ -1,0 +1,42 @@
+# This file is part of Helpdesk for Tryton.  The COPYRIGHT file at the top
+# level of this repository contains the full copyright notices and license
+# terms.
+"""`python -m unittest` with the database cache keyed by the sources.
+
+trytond names a cached test database after the activated modules only
+(test-<hash of their names> for a PostgreSQL template), so a cache built
+before a model, a view or a tryton.cfg changed would be restored as if it
+were current. tools/run-tests sets HELPDESK_DB_CACHE_KEY to a hash of the
+sources; this mixes it into the cache names so that each state of the sources
+gets its own cached databases and a stale one is never restored.
+
+Usage: python tools/unittest_main.py [unittest arguments]
+"""
+
+import os
+import sys
+import unittest
+
+
+def key_cache_names(key):
+    from trytond.tests import test_tryton
+
+    db_cache_file = test_tryton._db_cache_file
+
+    def _db_cache_file(path, name):
+        return db_cache_file(path, f'{name}@{key}')
+    test_tryton._db_cache_file = _db_cache_file
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    # As `python -m unittest` does: the current directory first
+    sys.path[0] = root
+    if key := os.environ.get('HELPDESK_DB_CACHE_KEY'):
+        key_cache_names(key)
+    sys.argv[0] = 'python -m unittest'
+    unittest.main(module=None)
+
+
+if __name__ == '__main__':
+    main()
