@@ -92,9 +92,11 @@ class SLAAnalysis(ModelSQL, ModelView):
                 cls.hours_to_reach.sql_cast(
                     Avg(ticket_sla.reached_hours)).as_('hours_to_reach'),
                 where=where,
+                # By the alias: PostgreSQL would not match the expression
+                # of the select with its parameter bound again
                 group_by=[
                     ticket.company, sla.team, ticket_sla.sla, ticket.user,
-                    month]))
+                    month.as_('month')]))
 
     def get_rec_name(self, name):
         return '%s - %s' % (self.sla.rec_name, self.month)

@@ -171,9 +171,12 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     def on_change_with_working_hours(self, name=None):
         if self.days is None or self.hours is None:
             return
-        try:
-            working_time = self.get_working_time()
-        except SLAWorkingTimeError:
+        calendar = self.get_calendar()
+        if calendar:
+            working_time = calendar.get_sla_working_time()
+        else:
+            working_time = AroundTheClock()
+        if not common.day_duration(working_time):
             return
         return round(common.hours(self.get_duration(working_time)), 2)
 

@@ -14,9 +14,9 @@ from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.tools import timezone as tz
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import Transaction
 
 from . import common
 from .sla import TARGETS
@@ -119,7 +119,7 @@ class Ticket(metaclass=PoolMeta):
                     Max(Case(
                             (ticket_sla.status == 'ongoing', Literal(1)),
                             else_=Literal(0))),
-                    where=reduce_ids(ticket_sla.ticket, sub_ids),
+                    where=ticket_sla.ticket.in_(list(sub_ids)),
                     group_by=[ticket_sla.ticket]))
             for ticket_id, failed, ongoing in cursor:
                 flags[ticket_id] = (bool(failed), bool(ongoing))
@@ -284,6 +284,17 @@ class Ticket(metaclass=PoolMeta):
                 TicketSLA.update_tickets(tickets, apply=False)
 
     @classmethod
+    def process_chat_messages(cls, tickets_messages):
+        pool = Pool()
+        TicketSLA = pool.get('helpdesk.ticket.sla')
+        super().process_chat_messages(tickets_messages)
+        # A public reply of an agent is the first response, whether the
+        # dates of the conversation are written or stored directly
+        TicketSLA.update_tickets(
+            [t for t, m in tickets_messages if m.audience == 'public'],
+            apply=False)
+
+    @classmethod
     def copy(cls, tickets, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('slas', None)
@@ -404,7 +415,7 @@ class TicketSLA(ModelSQL, ModelView):
 
     def get_exceeded_hours(self, name):
         if self.status != 'failed':
-            return 0
+            return 0.
         working_time = self.sla.get_working_time()
         allowed = self.sla.get_duration(working_time)
         if self.reached_date:
@@ -636,7 +647,7 @@ class TicketSLA(ModelSQL, ModelView):
                             ('ticket', 'in', [t.id for t in sub_tickets]),
                             ]):
                     statuses[ticket_sla.ticket.id].append(ticket_sla)
-        to_write = defaultdict(list)
+        changes = defaultdict(list)
         for ticket in tickets:
             deadline = None
             if ticket.active and not ticket.is_closed:
@@ -645,13 +656,36 @@ class TicketSLA(ModelSQL, ModelView):
                         if ts.deadline and not ts.reached_date),
                     default=None)
             if deadline != ticket.sla_deadline:
-                to_write[deadline].append(ticket)
-        if to_write:
-            args = []
-            for deadline, tickets in to_write.items():
-                args.extend((tickets, {'sla_deadline': deadline}))
-            with without_check_access():
-                Ticket.write(*args)
+                changes[deadline].append(ticket.id)
+        if changes:
+            cls._store_deadlines(changes)
+
+    @classmethod
+    def _store_deadlines(cls, changes):
+        """Store the deadlines {deadline: ticket ids} on the tickets
+
+        They are stored directly like the dates of the conversation: the
+        clocks must not make the form an agent has open look modified by
+        someone else, nor run the hooks of a ticket's modification."""
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        table = Ticket.__table__()
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        ids = []
+        for deadline, ticket_ids in changes.items():
+            for sub_ids in grouped_slice(ticket_ids):
+                sub_ids = list(sub_ids)
+                cursor.execute(*table.update(
+                        [table.sla_deadline],
+                        [Ticket.sla_deadline.sql_format(deadline)],
+                        where=table.id.in_(sub_ids)))
+                ids.extend(sub_ids)
+        # The records of the transaction must see the new values
+        for cache in transaction.cache.values():
+            if Ticket.__name__ in cache:
+                for ticket_id in ids:
+                    cache[Ticket.__name__].pop(ticket_id, None)
 
     @classmethod
     def fail_overdue(cls):
