@@ -5,7 +5,9 @@
 import secrets
 from collections import defaultdict
 
-from trytond.model import fields
+from sql import Null
+
+from trytond.model import Index, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
@@ -151,6 +153,15 @@ class PromotionCouponNumber(metaclass=PoolMeta):
             "Used: sales used it as many times as the coupon allows.\n"
             "Expired: its validity period is over."),
         'get_status')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(
+                t, (t.helpdesk_ticket, Index.Range()),
+                where=t.helpdesk_ticket != Null))
 
     @classmethod
     def get_status(cls, numbers, name):

@@ -8,7 +8,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, Id, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, inactive_records
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
@@ -32,13 +32,11 @@ class Ticket(metaclass=PoolMeta):
     credit_notes = fields.One2Many(
         'account.invoice', 'helpdesk_ticket', "Credit Notes", readonly=True,
         help="The credit notes issued from the ticket.")
-    coupons = fields.One2Many(
-        'sale.promotion.coupon.number', 'helpdesk_ticket', "Coupons",
-        readonly=True,
-        filter=[
-            ('active', 'in', [True, False]),
-            ],
-        help="The coupon numbers offered from the ticket.")
+    coupons = fields.Function(fields.Many2Many(
+            'sale.promotion.coupon.number', None, None, "Coupons",
+            help="The coupon numbers offered from the ticket, "
+            "used or expired included."),
+        'get_coupons')
     return_sales = fields.One2Many(
         'sale.sale', 'helpdesk_ticket', "Return Sales", readonly=True,
         help="The return sales made from the ticket.")
@@ -106,6 +104,21 @@ class Ticket(metaclass=PoolMeta):
     def on_change_with_use_repairs(self, name=None):
         return bool(self.team and self.team.use_repairs)
 
+    @classmethod
+    def get_coupons(cls, tickets, name):
+        pool = Pool()
+        Number = pool.get('sale.promotion.coupon.number')
+        coupons = {t.id: [] for t in tickets}
+        # Searching on the active function field of the numbers is not
+        # reliable (it is replaced before the active test is added)
+        with inactive_records():
+            numbers = Number.search([
+                    ('helpdesk_ticket', 'in', [t.id for t in tickets]),
+                    ], order=[('id', 'ASC')])
+        for number in numbers:
+            coupons[number.helpdesk_ticket.id].append(number.id)
+        return coupons
+
     def get_return_shipments(self, name):
         return sorted({
                 s.id for sale in self.return_sales
@@ -127,7 +140,6 @@ class Ticket(metaclass=PoolMeta):
     def copy(cls, tickets, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('credit_notes', None)
-        default.setdefault('coupons', None)
         default.setdefault('return_sales', None)
         default.setdefault('repairs', None)
         return super().copy(tickets, default=default)
