@@ -80,12 +80,22 @@ class Assignment(ModelSQL):
     def get_stats(cls, team, users):
         "Return {user id: (tickets ever assigned, last assignment date)}"
         table = cls.__table__()
+        query = table.select(
+            table.user, table.count, table.last_date,
+            where=(table.team == team.id)
+            & table.user.in_([u.id for u in users]))
+        stats = {}
         with _cursor() as cursor:
-            cursor.execute(*table.select(
-                    table.user, table.count, table.last_date,
-                    where=(table.team == team.id)
-                    & table.user.in_([u.id for u in users])))
-            return {u: (c, d) for u, c, d in cursor}
+            cursor.execute(*query)
+            stats.update({u: (c, d) for u, c, d in cursor})
+        if _fresh_reads():
+            # Counts kept by this transaction for uncommitted teams or users
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*query)
+            for user_id, count, date in cursor:
+                if count > stats.get(user_id, (0, None))[0]:
+                    stats[user_id] = (count, date)
+        return stats
 
     @classmethod
     def open_counts(cls, team, users):
@@ -114,21 +124,31 @@ class Assignment(ModelSQL):
     @classmethod
     def record(cls, team, user, date=None):
         "Count one more ticket of the team assigned to the user"
-        table = cls.__table__()
         if date is None:
             date = dt.datetime.now()
         cls.lock_team(team)
-        with _cursor() as cursor:
-            cursor.execute(*table.update(
-                    [table.count, table.last_date],
-                    [table.count + 1, date],
-                    where=(table.team == team.id) & (table.user == user.id)))
-            if not cursor.rowcount:
-                cursor.execute(*table.insert(
-                        [table.team, table.user, table.count, table.last_date,
-                            table.create_uid, table.create_date],
-                        [[team.id, user.id, 1, date,
-                            Transaction().user, dt.datetime.now()]]))
+        try:
+            with _cursor() as cursor:
+                cls._increment(cursor, team, user, date)
+        except backend.DatabaseIntegrityError:
+            # The team or the user is not committed yet, so nobody else
+            # decides for them: this transaction may keep the count
+            cursor = Transaction().connection.cursor()
+            cls._increment(cursor, team, user, date)
         if _fresh_reads():
             pending = _pending.setdefault(Transaction(), defaultdict(int))
             pending[team.id, user.id] += 1
+
+    @classmethod
+    def _increment(cls, cursor, team, user, date):
+        table = cls.__table__()
+        cursor.execute(*table.update(
+                [table.count, table.last_date],
+                [table.count + 1, date],
+                where=(table.team == team.id) & (table.user == user.id)))
+        if not cursor.rowcount:
+            cursor.execute(*table.insert(
+                    [table.team, table.user, table.count, table.last_date,
+                        table.create_uid, table.create_date],
+                    [[team.id, user.id, 1, date,
+                        Transaction().user, dt.datetime.now()]]))

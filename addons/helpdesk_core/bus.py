@@ -17,8 +17,9 @@ from trytond.wsgi import app
 CHANNEL_PREFIX = 'chat:helpdesk.ticket,'
 
 
-def visible_channels(database_name, user_id, channels):
-    "Return the channels without those of tickets the user may not see"
+def filter_channels(channels):
+    """Return the channels without those of tickets the current user
+    of the transaction may not see"""
     tickets = {}
     for channel in channels:
         if channel.startswith(CHANNEL_PREFIX):
@@ -28,23 +29,26 @@ def visible_channels(database_name, user_id, channels):
                 tickets[channel] = None
     if not tickets:
         return list(channels)
-    visible = set()
-    with Transaction().start(database_name, user_id, readonly=True):
-        pool = Pool()
-        try:
-            Ticket = pool.get('helpdesk.ticket')
-        except KeyError:
-            # The helpdesk is not activated on this database
-            return list(channels)
-        ids = [i for i in tickets.values() if i is not None]
-        try:
-            with check_access(), \
-                    Transaction().set_context(active_test=False):
-                visible = {t.id for t in Ticket.search([('id', 'in', ids)])}
-        except AccessError:
-            pass
+    pool = Pool()
+    try:
+        Ticket = pool.get('helpdesk.ticket')
+    except KeyError:
+        # The helpdesk is not activated on this database
+        return list(channels)
+    ids = [i for i in tickets.values() if i is not None]
+    try:
+        with check_access(), Transaction().set_context(active_test=False):
+            visible = {t.id for t in Ticket.search([('id', 'in', ids)])}
+    except AccessError:
+        visible = set()
     return [
         c for c in channels if c not in tickets or tickets[c] in visible]
+
+
+def visible_channels(database_name, user_id, channels):
+    "Return the channels the user may listen to"
+    with Transaction().start(database_name, user_id, readonly=True):
+        return filter_channels(channels)
 
 
 def _guard(subscribe):

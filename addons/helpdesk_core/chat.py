@@ -2,6 +2,7 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 
+import json
 import re
 from email.message import Message as EmailMessage
 from email.utils import getaddresses
@@ -9,6 +10,7 @@ from email.utils import getaddresses
 from trytond.model import Index
 from trytond.pool import Pool, PoolMeta
 from trytond.tools.email_ import normalize_email
+from trytond.tools import firstline
 from trytond.transaction import check_access
 
 _MESSAGE_ID = re.compile(r'<[^<>\s]+>')
@@ -107,6 +109,25 @@ class Follower(metaclass=PoolMeta):
         t = cls.__table__()
         # Visibility rules search the tickets a user follows
         cls._sql_indexes.add(Index(t, (t.user, Index.Equality())))
+
+    def notify(self, message):
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        Ticket = pool.get('helpdesk.ticket')
+        resource = message.channel.resource
+        if (self.user and isinstance(resource, Ticket)
+                and message.user and message.user.id == 0):
+            # The notes of the system have no author: show the ticket
+            Notification(
+                user=self.user,
+                label=resource.rec_name,
+                description=firstline(message.content),
+                icon='tryton-chat',
+                model=resource.__name__,
+                records=json.dumps([resource.id]),
+                ).save()
+        else:
+            super().notify(message)
 
 
 class Message(metaclass=PoolMeta):

@@ -149,6 +149,8 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
     last_customer_message = fields.Timestamp(
         "Last Customer Message", readonly=True)
     last_agent_message = fields.Timestamp("Last Agent Message", readonly=True)
+    assigned_to_me = fields.Function(
+        fields.Boolean("Assigned to Me"), 'get_assigned_to_me')
     transfers = fields.One2Many(
         'helpdesk.ticket.transfer', 'ticket', "Transfers", readonly=True)
     follower_users = fields.Function(fields.Many2Many(
@@ -188,8 +190,9 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                     where=open_),
                 # The lists of open tickets (the action's search value and
                 # tabs, assignment by open load) filter on "state not in
-                # closing", which a partial index on "state in open" does
-                # not match: PostgreSQL proves only the same predicate
+                # closing": PostgreSQL uses a partial index only when the
+                # query's condition implies the index's, which "state not
+                # in closing" does not for "state in open"
                 Index(
                     t, (t.user, Index.Equality()),
                     where=~t.state.in_(sorted(CLOSING_CATEGORIES))),
@@ -206,13 +209,14 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             ]
         cls._buttons.update({
                 'assign_to_me': {
-                    'invisible': Eval('state').in_(list(CLOSING_CATEGORIES)),
+                    'invisible': (Eval('state').in_(list(CLOSING_CATEGORIES))
+                        | Eval('assigned_to_me', False)),
                     'icon': 'tryton-forward',
-                    'depends': ['state'],
+                    'depends': ['state', 'assigned_to_me'],
                     },
                 'wait': {
                     'invisible': ~Eval('state').in_(['new', 'in_progress']),
-                    'icon': 'tryton-clock',
+                    'icon': 'tryton-history',
                     'depends': ['state'],
                     },
                 'solve': {
@@ -263,9 +267,18 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         return 'new'
 
     @classmethod
+    def order_priority(cls, tables):
+        # The keys sort as the priorities, so the index serves the order
+        table, _ = tables[None]
+        return [table.priority]
+
+    @classmethod
     def order_number(cls, tables):
         table, _ = tables[None]
         return [table.number]
+
+    def get_assigned_to_me(self, name):
+        return bool(self.user) and self.user.id == Transaction().user
 
     def get_rec_name(self, name):
         if self.number:
@@ -566,7 +579,6 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
     def process_chat_messages(cls, tickets_messages):
         """Keep the ticket's message dates true and reopen the tickets
         on which the customer wrote"""
-        to_write = []
         reopen = []
         for ticket, message in tickets_messages:
             role = cls._chat_author_role(message)
@@ -580,11 +592,29 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                 if not ticket.first_response_date:
                     values['first_response_date'] = message.create_date
             if values:
-                to_write.extend(([ticket], values))
-        if to_write:
-            cls.write(*to_write)
+                cls._set_message_dates(ticket, values)
         if reopen:
             cls._reopen(reopen)
+
+    @classmethod
+    def _set_message_dates(cls, ticket, values):
+        """Store the dates of the conversation on the ticket
+
+        They are written directly: a message must not make the form the
+        agent has open look modified by someone else."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        columns = [getattr(table, name) for name in values]
+        cursor.execute(*table.update(
+                columns, list(values.values()),
+                where=table.id == ticket.id))
+        # The records of the transaction must see the new values
+        for cache in Transaction().cache.values():
+            if cls.__name__ in cache:
+                cache[cls.__name__].pop(ticket.id, None)
+        ticket._local_cache.pop(ticket.id, None)
+        for name, value in values.items():
+            setattr(ticket, name, value)
 
     @classmethod
     def _move_to(cls, tickets, category):
@@ -787,3 +817,12 @@ class TicketTag(ModelSQL):
         'helpdesk.ticket', "Ticket", required=True, ondelete='CASCADE')
     tag = fields.Many2One(
         'helpdesk.tag', "Tag", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.ticket, Index.Equality())),
+                Index(t, (t.tag, Index.Equality())),
+                })
