@@ -16,8 +16,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
 from .exceptions import (
-    RepairAccessError, RepairInvoiceError, RepairLineError, RepairLotError,
-    RepairStockError)
+    RepairAccessError, RepairInvoiceError, RepairLineError, RepairStockError)
 
 STATES = [
     ('draft', "Draft"),
@@ -291,24 +290,6 @@ class Repair(Workflow, ModelSQL, ModelView):
                     raise RepairAccessError(gettext(
                             'helpdesk_aftersales.msg_repair_modify_done',
                             repair=repair.rec_name))
-
-    @classmethod
-    def validate_fields(cls, repairs, field_names):
-        super().validate_fields(repairs, field_names)
-        cls.check_lot(repairs, field_names)
-
-    @classmethod
-    def check_lot(cls, repairs, field_names=None):
-        if field_names and not (field_names & {'product', 'lot'}):
-            return
-        for repair in repairs:
-            if repair.state == 'cancelled':
-                continue
-            if repair.lot_required and not repair.lot:
-                raise RepairLotError(gettext(
-                        'helpdesk_aftersales.msg_repair_lot_required',
-                        product=repair.product.rec_name,
-                        repair=repair.rec_name))
 
     @classmethod
     def copy(cls, repairs, default=None):
@@ -624,27 +605,7 @@ class RepairLine(sequence_ordered(), ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, lines, field_names):
         super().validate_fields(lines, field_names)
-        cls.check_product_type(lines, field_names)
         cls.check_quantity(lines, field_names)
-
-    @classmethod
-    def check_product_type(cls, lines, field_names=None):
-        pool = Pool()
-        Move = pool.get('stock.move')
-        if field_names and not (field_names & {'type', 'product'}):
-            return
-        for line in lines:
-            is_goods = line.product.type in Move.get_product_types()
-            if line.type == 'part' and not is_goods:
-                raise RepairLineError(gettext(
-                        'helpdesk_aftersales.msg_repair_line_part_goods',
-                        product=line.product.rec_name,
-                        repair=line.repair.rec_name))
-            if line.type == 'labour' and line.product.type != 'service':
-                raise RepairLineError(gettext(
-                        'helpdesk_aftersales.msg_repair_line_labour_service',
-                        product=line.product.rec_name,
-                        repair=line.repair.rec_name))
 
     @classmethod
     def check_quantity(cls, lines, field_names=None):
@@ -666,12 +627,13 @@ class RepairLine(sequence_ordered(), ModelSQL, ModelView):
     def check_modification(cls, mode, lines, values=None, external=False):
         super().check_modification(
             mode, lines, values=values, external=external)
-        if mode in {'create', 'write', 'delete'}:
-            for line in lines:
-                if line.repair.state in {'done', 'cancelled'}:
-                    raise RepairAccessError(gettext(
-                            'helpdesk_aftersales.msg_repair_line_modify',
-                            repair=line.repair.rec_name))
+        # The lines of a cancelled repair go with it when it is deleted
+        states = {'done'} if mode == 'delete' else {'done', 'cancelled'}
+        for line in lines:
+            if line.repair.state in states:
+                raise RepairAccessError(gettext(
+                        'helpdesk_aftersales.msg_repair_line_modify',
+                        repair=line.repair.rec_name))
 
     @classmethod
     def copy(cls, lines, default=None):

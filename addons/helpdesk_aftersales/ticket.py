@@ -13,7 +13,8 @@ from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import (
-    AfterSalesError, CouponError, CreditNoteError, ReturnSaleError)
+    AfterSalesError, CouponError, CreditNoteError, RepairLotError,
+    ReturnSaleError)
 
 _GROUPS = Eval('context', {}).get('groups', [])
 
@@ -773,6 +774,12 @@ class Repair(_TicketActionMixin, Wizard):
 
     def do_create_(self, action):
         ticket = self.check_ticket()
+        product = self.start.product
+        if product.lot_required and not self.start.lot:
+            raise RepairLotError(gettext(
+                    'helpdesk_aftersales.msg_repair_lot_required',
+                    product=product.rec_name,
+                    ticket=ticket.rec_name))
         repair = ticket._get_repair(
             self.start.product, self.start.description,
             lot=self.start.lot,
