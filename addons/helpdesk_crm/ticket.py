@@ -460,12 +460,23 @@ class ConvertOpportunity(Wizard):
 
     def do_convert(self, action):
         pool = Pool()
-        Channel = pool.get('ir.chat.channel')
         Ticket = pool.get('helpdesk.ticket')
         # Two agents converting the same ticket at once make one opportunity
         Ticket.lock([self.ticket])
         ticket = Ticket(self.ticket.id)
         ticket.check_convertible()
+        # The opportunity belongs to the company of the ticket, which may not
+        # be the current company of the user
+        with Transaction().set_context(company=ticket.company.id):
+            opportunity = self.convert_ticket(Ticket(ticket.id))
+        action['views'].reverse()
+        return action, {'res_id': [opportunity.id]}
+
+    def convert_ticket(self, ticket):
+        "Convert the ticket as the user chose and return the opportunity"
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Ticket = pool.get('helpdesk.ticket')
         party = self.get_party(ticket)
         self.check_salesperson(ticket)
         if party and party.id is None:
@@ -497,6 +508,4 @@ class ConvertOpportunity(Wizard):
         if party and not ticket.party:
             values['party'] = party.id
         Ticket.write([ticket], values)
-
-        action['views'].reverse()
-        return action, {'res_id': [opportunity.id]}
+        return opportunity

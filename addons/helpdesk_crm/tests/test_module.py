@@ -2,6 +2,8 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 
+import datetime as dt
+
 from trytond.exceptions import UserError
 from trytond.model.exceptions import SQLConstraintError
 from trytond.modules.company.tests import (
@@ -145,14 +147,88 @@ class HelpdeskCrmTestCase(CompanyTestMixin, ModuleTestCase):
 
         self.assertTrue(lead.convert_as_lead)
         self.assertFalse(opportunity.convert_as_lead)
-        with set_company(first):
-            converted = self._convert(lead)
-            self.assertEqual(converted.state, 'lead')
-            self.assertEqual(converted.employee, salesperson)
         with set_company(second):
             with self.assertRaises(UserError):
                 # An opportunity needs a salesperson
                 self._convert(opportunity)
+
+            # The user working for the second company sees the tickets of
+            # both and converts one of the first company
+            User.write([User(Transaction().user)], {
+                    'company_filter': 'all',
+                    })
+            converted = self._convert(lead)
+        self.assertEqual(converted.state, 'lead')
+        self.assertEqual(converted.employee, salesperson)
+        self.assertEqual(converted.company, first)
+        self.assertEqual(converted.currency, first.currency)
+
+    @with_transaction()
+    def test_conversation_copied(self):
+        "The messages are copied with their author, audience and date"
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Message = pool.get('ir.chat.message')
+        Follower = pool.get('ir.chat.follower')
+        Ticket = pool.get('helpdesk.ticket')
+        transaction = Transaction()
+        company = create_company()
+        with set_company(company), \
+                transaction.set_context(_notify=False):
+            ticket = self._create_ticket(
+                contact_name="Dana", contact_email='dana@example.com')
+            table = Message.__table__()
+            cursor = transaction.connection.cursor()
+            with transaction.set_user(0):
+                Channel.post(ticket, "Dana is following", 'internal')
+            customer = Message(
+                channel=Channel._get_channel(ticket),
+                email='dana@example.com', content="Hello", audience='public',
+                reference='<hello@example.com>')
+            customer.save()
+            Channel.post(ticket, "VIP customer", 'internal')
+            messages = Message.search([
+                    ('channel.resource', '=', str(ticket)),
+                    ], order=[('id', 'ASC')])
+            # Each message its day
+            for day, message in enumerate(messages, 1):
+                cursor.execute(*table.update(
+                        [table.create_date],
+                        [dt.datetime(2024, 1, day, 9, 30)],
+                        where=table.id == message.id))
+
+            opportunity = self._convert(ticket, as_lead=True)
+
+            copies = Message.search([
+                    ('channel.resource', '=', str(opportunity)),
+                    ], order=[('id', 'ASC')])
+            self.assertEqual([
+                    (m.user.id if m.user else None, m.email, m.content,
+                        m.audience, m.create_date, m.reference)
+                    for m in copies[:-1]], [
+                    (0, None, "Dana is following", 'internal',
+                        dt.datetime(2024, 1, 1, 9, 30), None),
+                    (None, 'dana@example.com', "Hello", 'public',
+                        dt.datetime(2024, 1, 2, 9, 30), None),
+                    (transaction.user, None, "VIP customer", 'internal',
+                        dt.datetime(2024, 1, 3, 9, 30), None),
+                    ])
+            note = copies[-1]
+            self.assertEqual(note.audience, 'internal')
+            self.assertIn(ticket.rec_name, note.content)
+            self.assertIn(
+                '/model/helpdesk.ticket/%s' % ticket.id, note.content)
+            # The ticket keeps its conversation, with a note
+            self.assertEqual(Message.search([
+                        ('channel.resource', '=', str(ticket)),
+                        ], count=True), 4)
+            self.assertEqual(
+                {f.email for f in Follower.search([
+                            ('channel.resource', '=', str(opportunity)),
+                            ])},
+                {'dana@example.com'})
+            ticket = Ticket(ticket.id)
+            self.assertFalse(ticket.active)
 
     @with_transaction()
     def test_lead_without_customer_public_language(self):
