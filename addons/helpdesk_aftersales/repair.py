@@ -11,7 +11,7 @@ from trytond.model import (
 from trytond.modules.company import CompanyReport
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
@@ -218,12 +218,18 @@ class Repair(Workflow, ModelSQL, ModelView):
     def default_state(cls):
         return 'draft'
 
-    @fields.depends('ticket', 'party', 'company')
+    @fields.depends(
+        'ticket', 'party', 'company', methods=['on_change_party'])
     def on_change_ticket(self):
         if self.ticket:
+            self.company = self.ticket.company
             if self.ticket.party:
                 self.party = self.ticket.party
-            self.company = self.ticket.company
+                self.on_change_party()
+
+    @fields.depends('party')
+    def on_change_party(self):
+        pass
 
     @fields.depends('product', 'lot')
     def on_change_product(self):
@@ -753,4 +759,47 @@ class RepairReport(CompanyReport):
         with Transaction().set_context(
                 company=company.id if company else None):
             context['today'] = Date.today()
+        return context
+
+
+class Repair_PriceList(metaclass=PoolMeta):
+    __name__ = 'helpdesk.repair'
+
+    price_list = fields.Many2One(
+        'product.price_list', "Price List",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        states={
+            'readonly': Eval('state').in_(['done', 'cancelled']),
+            },
+        help="Used to compute the unit price of the lines.")
+
+    @fields.depends('party', 'company', 'price_list')
+    def on_change_party(self):
+        pool = Pool()
+        Configuration = pool.get('sale.configuration')
+        super().on_change_party()
+        if self.party and self.party.sale_price_list:
+            self.price_list = self.party.sale_price_list
+        else:
+            self.price_list = Configuration(1).get_multivalue(
+                'sale_price_list',
+                company=self.company.id if self.company else None)
+
+
+class RepairLine_PriceList(metaclass=PoolMeta):
+    __name__ = 'helpdesk.repair.line'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.product.context['price_list'] = Eval(
+            '_parent_repair', {}).get('price_list')
+
+    @fields.depends('repair', '_parent_repair.price_list')
+    def _get_context_sale_price(self):
+        context = super()._get_context_sale_price()
+        if self.repair and getattr(self.repair, 'price_list', None):
+            context['price_list'] = self.repair.price_list.id
         return context

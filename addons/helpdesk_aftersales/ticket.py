@@ -232,6 +232,7 @@ class Ticket(metaclass=PoolMeta):
             description=description,
             under_warranty=under_warranty,
             )
+        repair.on_change_party()
         if warehouse:
             repair.warehouse = warehouse
         return repair
@@ -268,7 +269,12 @@ class CreditNoteStart(ModelView):
     __name__ = 'helpdesk.ticket.credit_note.start'
 
     company = fields.Many2One('company.company', "Company", readonly=True)
-    party = fields.Many2One('party.party', "Customer", readonly=True)
+    party = fields.Many2One(
+        'party.party', "Customer", readonly=True,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
     invoices = fields.Many2Many(
         'account.invoice', None, None, "Invoices", required=True,
         domain=[
@@ -421,7 +427,12 @@ class CouponStart(ModelView):
     __name__ = 'helpdesk.ticket.coupon.start'
 
     company = fields.Many2One('company.company', "Company", readonly=True)
-    party = fields.Many2One('party.party', "Customer", readonly=True)
+    party = fields.Many2One(
+        'party.party', "Customer", readonly=True,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
     promotion = fields.Many2One(
         'sale.promotion', "Promotion", required=True,
         domain=[
@@ -562,7 +573,12 @@ class ReturnSaleStart(ModelView):
     __name__ = 'helpdesk.ticket.return_sale.start'
 
     company = fields.Many2One('company.company', "Company", readonly=True)
-    party = fields.Many2One('party.party', "Customer", readonly=True)
+    party = fields.Many2One(
+        'party.party', "Customer", readonly=True,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
     sale = fields.Many2One(
         'sale.sale', "Sale", required=True,
         domain=[
@@ -704,7 +720,12 @@ class RepairStart(ModelView):
     __name__ = 'helpdesk.ticket.repair.start'
 
     company = fields.Many2One('company.company', "Company", readonly=True)
-    party = fields.Many2One('party.party', "Customer", readonly=True)
+    party = fields.Many2One(
+        'party.party', "Customer", readonly=True,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
     product = fields.Many2One(
         'product.product', "Product", required=True,
         domain=[
