@@ -9,6 +9,7 @@ from sql import Literal, Null
 from sql.aggregate import Max
 from sql.conditionals import Case
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
@@ -110,7 +111,8 @@ class Ticket(metaclass=PoolMeta):
         ticket_sla = TicketSLA.__table__()
         cursor = Transaction().connection.cursor()
         flags = {}
-        for sub_ids in grouped_slice([t.id for t in tickets]):
+        for sub_ids in grouped_slice(
+                [t.id for t in tickets], backend.MAX_QUERY_PARAMS):
             cursor.execute(*ticket_sla.select(
                     ticket_sla.ticket,
                     Max(Case(
@@ -529,7 +531,7 @@ class TicketSLA(ModelSQL, ModelView):
         if not tickets:
             return
         statuses = defaultdict(list)
-        for sub_tickets in grouped_slice(tickets):
+        for sub_tickets in grouped_slice(tickets, backend.MAX_QUERY_PARAMS):
             for ticket_sla in cls.search([
                         ('ticket', 'in', [t.id for t in sub_tickets]),
                         ], order=[('id', 'ASC')]):
@@ -642,7 +644,8 @@ class TicketSLA(ModelSQL, ModelView):
         tickets = Ticket.browse(sorted({t.id for t in tickets}))
         if statuses is None:
             statuses = defaultdict(list)
-            for sub_tickets in grouped_slice(tickets):
+            for sub_tickets in grouped_slice(
+                    tickets, backend.MAX_QUERY_PARAMS):
                 for ticket_sla in cls.search([
                             ('ticket', 'in', [t.id for t in sub_tickets]),
                             ]):
@@ -674,7 +677,7 @@ class TicketSLA(ModelSQL, ModelView):
         cursor = transaction.connection.cursor()
         ids = []
         for deadline, ticket_ids in changes.items():
-            for sub_ids in grouped_slice(ticket_ids):
+            for sub_ids in grouped_slice(ticket_ids, backend.MAX_QUERY_PARAMS):
                 sub_ids = list(sub_ids)
                 cursor.execute(*table.update(
                         [table.sla_deadline],

@@ -19,7 +19,9 @@ from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
-from .tools import Clock, office_attendances, to_local, to_utc
+from .tools import (
+    Clock, keep_assignments_in_transaction, office_attendances, to_local,
+    to_utc)
 
 ZONE = 'Europe/Brussels'
 
@@ -27,6 +29,10 @@ ZONE = 'Europe/Brussels'
 class HelpdeskSlaTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Helpdesk SLA module"
     module = 'helpdesk_sla'
+
+    def setUp(self):
+        super().setUp()
+        keep_assignments_in_transaction(self)
 
     def _calendar(self, **values):
         pool = Pool()

@@ -23,7 +23,9 @@ from trytond.tests.test_tryton import (
     activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
 
-from .tools import Clock, office_attendances, to_local, to_utc
+from .tools import (
+    Clock, keep_assignments_in_transaction, office_attendances, to_local,
+    to_utc)
 
 ZONE = 'Europe/Brussels'
 SOLVED = 'Solved'
@@ -271,6 +273,10 @@ class HelpdeskSlaCaseTestCase(unittest.TestCase):
     def tearDownClass(cls):
         super().tearDownClass()
         drop_db()
+
+    def setUp(self):
+        super().setUp()
+        keep_assignments_in_transaction(self)
 
     def setup_helpdesk(self):
         pool = Pool()

@@ -61,6 +61,23 @@ class Clock:
         self.stop()
 
 
+def keep_assignments_in_transaction(test):
+    """Make helpdesk_core count the assignments in the test's transaction
+
+    On PostgreSQL, helpdesk_core counts the assignments of a team through a
+    second, autocommit connection, and through the transaction itself when
+    the team or the agent is not committed yet. A test runs in one
+    transaction: the second ticket of an agent in a new team then waits on
+    the unique (team, user) row that the transaction holds, forever. The
+    tests of the SLAs assign several tickets to an agent of a new team, so
+    they keep the counts in their transaction."""
+    patcher = mock.patch(
+        'trytond.modules.helpdesk_core.assignment._fresh_reads',
+        return_value=False)
+    patcher.start()
+    test.addCleanup(patcher.stop)
+
+
 def office_attendances(morning=(8, 12), afternoon=(13, 17), weekdays='01234'):
     "The values of a week of office hours with a lunch break"
     return [{
