@@ -71,7 +71,9 @@ DESCRIPTION = (
 
 # --- The base database
 
-BASE = 'bench_helpdesk_base'
+# HELPDESK_BENCH_BASE names another base database: two runs at the same
+# time (from two working copies) must not build and drop the same one
+BASE = os.environ.get('HELPDESK_BENCH_BASE', 'bench_helpdesk_base')
 _base_built = set()
 
 
