@@ -26,6 +26,10 @@ class TicketReplyError(ValidationError):
     pass
 
 
+class TicketReassignError(UserError):
+    pass
+
+
 class TicketDeleteError(AccessError):
     pass
 

@@ -266,6 +266,7 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
             return [u for u in self.members if u.active]
         return User.search([
                 ('groups', 'in', agent_group_ids()),
+                ('companies', '=', self.company.id),
                 ], order=[('id', 'ASC')])
 
     def choose_agent(self, moment):

@@ -22,8 +22,8 @@ from trytond.transaction import Transaction, without_check_access
 
 from .common import check_email
 from .exceptions import (
-    TicketDeleteError, TicketReplyError, TicketStageError,
-    TicketValidationError)
+    TicketDeleteError, TicketReassignError, TicketReplyError,
+    TicketStageError, TicketValidationError)
 from .stage import CATEGORIES, CLOSING_CATEGORIES
 from .team import agent_group_ids
 
@@ -414,6 +414,8 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         User = pool.get('res.user')
         super().check_modification(
             mode, tickets, values=values, external=external)
+        if mode == 'write' and external:
+            cls.check_reassignment(tickets, values)
         if mode == 'delete' and external:
             user = User(Transaction().user)
             group_admin = ModelData.get_id('res', 'group_admin')
@@ -422,6 +424,32 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                 raise TicketDeleteError(gettext(
                         'helpdesk_core.msg_ticket_delete',
                         ticket=ticket.rec_name))
+
+    @classmethod
+    def check_reassignment(cls, tickets, values):
+        """Agents take tickets; only leaders reassign them inside the team
+        and moving to another team goes through a transfer"""
+        pool = Pool()
+        Transfer = pool.get('helpdesk.ticket.transfer')
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        if 'team' in values:
+            for ticket in tickets:
+                if (ticket.team.id != values['team']
+                        and not Transfer.may_decide(None, user)):
+                    raise TicketReassignError(gettext(
+                            'helpdesk_core.msg_ticket_team_transfer',
+                            ticket=ticket.rec_name))
+        if 'user' in values:
+            for ticket in tickets:
+                if ticket.user and ticket.user.id == values['user']:
+                    continue
+                taking = (values['user'] == user.id
+                    and (not ticket.user or ticket.user == user))
+                if not taking and not Transfer.may_decide(ticket.team, user):
+                    raise TicketReassignError(gettext(
+                            'helpdesk_core.msg_transfer_reassign_leader',
+                            ticket=ticket.rec_name, team=ticket.team.rec_name))
 
     @classmethod
     def on_modification(cls, mode, tickets, field_names=None):
@@ -498,7 +526,8 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                 if not user:
                     ticket._notify_nobody_available()
             if user:
-                cls.write([ticket], {'user': user.id})
+                with without_check_access():
+                    cls.write([ticket], {'user': user.id})
 
     def _notify_nobody_available(self):
         for leader in self.team.leaders:

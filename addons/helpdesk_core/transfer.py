@@ -8,10 +8,10 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, Id
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import TransferError
+from .exceptions import TicketStageError, TransferError
 
 
 class Transfer(Workflow, ModelSQL, ModelView):
@@ -79,11 +79,13 @@ class Transfer(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def may_decide(cls, team, user):
-        "Tell if the user decides on the transfers into the team"
+        """Tell if the user decides on the transfers into the team
+        (or on any transfer without team)"""
         pool = Pool()
         ModelData = pool.get('ir.model.data')
         manager = ModelData.get_id('helpdesk_core', 'group_helpdesk_manager')
-        return user in team.leaders or manager in {g.id for g in user.groups}
+        return ((team is not None and user in team.leaders)
+            or manager in {g.id for g in user.groups})
 
     @classmethod
     def request(cls, ticket, to_team, to_user=None, reason=None):
@@ -122,19 +124,19 @@ class Transfer(Workflow, ModelSQL, ModelView):
             for leader in to_team.leaders:
                 cls._notify(
                     transfer, leader,
-                    'helpdesk_core.msg_transfer_requested_notification')
+                    'helpdesk_core.msg_transfer_requested_notification',
+                    reason)
         return transfer
 
     @classmethod
-    def _notify(cls, transfer, user, message):
+    def _notify(cls, transfer, user, message, description=None):
         with Transaction().set_context(
                 language=user.language.code if user.language else None):
             transfer.notify_user(
                 'tryton-forward',
                 gettext(message, ticket=transfer.ticket.rec_name,
                     team=transfer.to_team.rec_name),
-                transfer.reason or transfer.rejection_reason,
-                user=user.id)
+                description, user=user.id)
 
     @classmethod
     def _check_decider(cls, transfers):
@@ -171,8 +173,14 @@ class Transfer(Workflow, ModelSQL, ModelView):
                     same = [s for s in stages if s.category == ticket.state]
                     stage = (
                         same[0] if same else transfer.to_team.get_new_stage())
+                    if not stage:
+                        raise TicketStageError(gettext(
+                                'helpdesk_core.msg_team_no_stage',
+                                team=transfer.to_team.rec_name))
                     values['stage'] = stage.id
-            Ticket.write([ticket], values)
+            # The decision is checked: the write is the system's
+            with without_check_access():
+                Ticket.write([ticket], values)
             ticket.chat_post(
                 'helpdesk_core.msg_transfer_approved_note',
                 team=transfer.to_team.rec_name,
@@ -204,7 +212,8 @@ class Transfer(Workflow, ModelSQL, ModelView):
                 reason=transfer.rejection_reason)
             cls._notify(
                 transfer, transfer.requested_by,
-                'helpdesk_core.msg_transfer_rejected_notification')
+                'helpdesk_core.msg_transfer_rejected_notification',
+                transfer.rejection_reason)
         cls.write(transfers, {
                 'decided_by': Transaction().user,
                 'decision_date': dt.datetime.now(),
