@@ -44,6 +44,8 @@ EVALUATE_FIELDS = {
     'active'}
 # How close a deadline is "due soon"
 DUE_SOON = dt.timedelta(hours=1)
+# How many overdue SLAs the scheduled job fails at once
+FAIL_BATCH = 100
 COLOR_FAILED = '#d9534f'
 COLOR_DUE_SOON = '#f0ad4e'
 
@@ -695,18 +697,40 @@ class TicketSLA(ModelSQL, ModelView):
         "Mark failed the running SLAs whose deadline passed"
         pool = Pool()
         Event = pool.get('helpdesk.ticket.sla.event')
+        Ticket = pool.get('helpdesk.ticket')
+        table = cls.__table__()
+        ticket = Ticket.__table__()
+        cursor = Transaction().connection.cursor()
         moment = common.now()
-        overdue = cls.search([
-                ('status', '=', 'ongoing'),
-                ('deadline', '<', moment),
-                ], order=[('deadline', 'ASC'), ('id', 'ASC')])
-        if not overdue:
-            return
-        events = []
-        for ticket_sla in overdue:
-            events.extend(ticket_sla.fail())
-        cls.write(overdue, {'status': 'failed'})
-        Event.save(events)
+        # Through the index on the deadlines of the running SLAs only, with
+        # what the failure event needs: no ticket is read
+        cursor.execute(*table.join(
+                ticket, condition=table.ticket == ticket.id
+                ).select(
+                table.id, table.ticket, table.sla, table.deadline,
+                table.paused_hours, ticket.stage,
+                where=(table.status == 'ongoing') & (table.deadline < moment),
+                order_by=[table.deadline.asc, table.id.asc]))
+        rows = cursor.fetchall()
+        # Records instantiated together check each other's ids: batches
+        # keep a long list of failures linear
+        for sub_rows in grouped_slice(rows, FAIL_BATCH):
+            sub_rows = list(sub_rows)
+            cls.write(cls.browse([r[0] for r in sub_rows]), {
+                    'status': 'failed',
+                    })
+            Event.create([{
+                        'ticket': ticket_id,
+                        'ticket_sla': id_,
+                        'sla': sla_id,
+                        'event': 'failed',
+                        'date': deadline,
+                        'deadline': deadline,
+                        'stage': stage_id,
+                        'paused_hours': paused_hours,
+                        }
+                    for id_, ticket_id, sla_id, deadline, paused_hours,
+                    stage_id in sub_rows])
 
 
 class _Clock:

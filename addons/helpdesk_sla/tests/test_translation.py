@@ -48,6 +48,7 @@ class HelpdeskSlaTranslationTestCase(_DBTestCase):
 
         self.assertEqual(
             view['fields']['sla_deadline']['string'], "مهلت SLA")
+        self.assertIn('sla_color', view['fields'])
         self.assertIn('"SLA"', view['arch'])
         self.assertEqual(statuses['selection'], [
                 ('ongoing', "در جریان"),
