@@ -110,6 +110,8 @@ class Sale(metaclass=PoolMeta):
             'helpdesk_ticket': ticket.id if ticket else None,
             # The coupons were used by the sale, not by its return
             'coupons': None,
+            # The goods are expected back now
+            'shipment_method': 'order',
             }
         if comment:
             default['comment'] = comment

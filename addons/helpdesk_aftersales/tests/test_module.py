@@ -14,6 +14,7 @@ from trytond.modules.helpdesk_aftersales.exceptions import (
     AfterSalesError, RepairLineError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction, check_access
 
 NUMBER = re.compile(r'^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$')
 
@@ -158,6 +159,30 @@ class HelpdeskAftersalesTestCase(CompanyTestMixin, ModuleTestCase):
                     Button.get_groups('helpdesk.ticket', button), {group_id})
                 self.assertEqual(
                     ActionWizard.get_groups(wizard), {group_id})
+
+    @with_transaction()
+    def test_origins_stay_readable(self):
+        """The users who saw the origin of invoice lines and stock moves
+        still see it although repair lines may be their origin"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+
+        for groups, model in [
+                (['account.group_account', 'sale.group_sale'],
+                    'account.invoice.line'),
+                (['stock.group_stock', 'sale.group_sale'], 'stock.move'),
+                ]:
+            with self.subTest(groups=groups, model=model):
+                user, = User.create([{
+                            'login': model,
+                            'groups': [('add', [
+                                        ModelData.get_id(*g.split('.'))
+                                        for g in groups])],
+                            }])
+                with Transaction().set_user(user.id), check_access():
+                    fields = pool.get(model).fields_get()
+                self.assertIn('origin', fields)
 
     @with_transaction()
     def test_coupon_number_format(self):
