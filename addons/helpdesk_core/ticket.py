@@ -210,7 +210,8 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         cls._buttons.update({
                 'assign_to_me': {
                     'invisible': (Eval('state').in_(list(CLOSING_CATEGORIES))
-                        | Eval('assigned_to_me', False)),
+                        | (Eval('assigned_to_me', False)
+                            & (Eval('state') != 'new'))),
                     'icon': 'tryton-forward',
                     'depends': ['state', 'assigned_to_me'],
                     },
