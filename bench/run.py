@@ -35,6 +35,8 @@ from harness import (  # noqa: E402
 BENCHMARK_MODULES = [
     'bench_ticket_create_rpc',
     'bench_ticket_list_first_page',
+    'bench_sla_deadline',
+    'bench_sla_cron',
     'bench_ticket_list_restricted',
     'bench_assignment_decision',
     ]

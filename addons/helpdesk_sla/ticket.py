@@ -693,24 +693,34 @@ class TicketSLA(ModelSQL, ModelView):
                     cache[Ticket.__name__].pop(ticket_id, None)
 
     @classmethod
+    def _overdue_query(cls, moment):
+        """Return the query of the running SLAs overdue at moment with what
+        their failure event needs
+
+        It goes through the index on the deadlines of the running SLAs only
+        and reads of each ticket only its stage, by its primary key: the
+        reached and failed SLAs keep their past deadlines, so the planner
+        expects many more overdue rows than there are and would rather scan
+        every ticket for a join."""
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        table = cls.__table__()
+        ticket = Ticket.__table__()
+        stage = ticket.select(
+            ticket.stage, where=ticket.id == table.ticket)
+        return table.select(
+            table.id, table.ticket, table.sla, table.deadline,
+            table.paused_hours, stage.as_('stage'),
+            where=(table.status == 'ongoing') & (table.deadline < moment),
+            order_by=[table.deadline.asc, table.id.asc])
+
+    @classmethod
     def fail_overdue(cls):
         "Mark failed the running SLAs whose deadline passed"
         pool = Pool()
         Event = pool.get('helpdesk.ticket.sla.event')
-        Ticket = pool.get('helpdesk.ticket')
-        table = cls.__table__()
-        ticket = Ticket.__table__()
         cursor = Transaction().connection.cursor()
-        moment = common.now()
-        # Through the index on the deadlines of the running SLAs only, with
-        # what the failure event needs: no ticket is read
-        cursor.execute(*table.join(
-                ticket, condition=table.ticket == ticket.id
-                ).select(
-                table.id, table.ticket, table.sla, table.deadline,
-                table.paused_hours, ticket.stage,
-                where=(table.status == 'ongoing') & (table.deadline < moment),
-                order_by=[table.deadline.asc, table.id.asc]))
+        cursor.execute(*cls._overdue_query(common.now()))
         rows = cursor.fetchall()
         # Records instantiated together check each other's ids: batches
         # keep a long list of failures linear
