@@ -20,10 +20,11 @@ import urllib.error
 import urllib.request
 
 try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect
 except ImportError:
     # require_chromium() says what to install
-    expect = None
+    expect = PlaywrightTimeoutError = None
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAO_ROOT = os.path.join(ROOT, 'web', 'node_modules', 'tryton-sao')
@@ -500,13 +501,27 @@ class WebClient:
         self.form.locator(
             '.form-notebook > .nav-tabs a', has_text=exact(name)).click()
 
-    def fill_many2one(self, name, text, choice):
-        "Type text in the field and pick choice among the completions"
-        self.field(name).fill(text)
-        self.form.locator(
-            '.dropdown-completion li.completion a',
-            has_text=exact(choice)).click()
-        expect(self.field(name)).to_have_value(choice)
+    def fill_many2one(self, name, text, choice, attempts=3):
+        """Type text in the field and pick choice among the completions
+
+        The completion searches 300 ms after the last input, and only if the
+        field still shows the text then: an on_change that redisplays the
+        form meanwhile drops it, so the text is typed again."""
+        field = self.field(name)
+        completion = self.form.locator(
+            '.dropdown-completion li.completion a', has_text=exact(choice))
+        for attempt in range(attempts):
+            field.fill('')
+            field.fill(text)
+            try:
+                completion.first.wait_for(timeout=10_000)
+            except PlaywrightTimeoutError:
+                if attempt == attempts - 1:
+                    raise
+                continue
+            completion.first.click()
+            break
+        expect(field).to_have_value(choice)
 
     def button(self, name):
         return self.form.locator(f'button[name="{name}"]')
