@@ -77,13 +77,12 @@ class Assignment(ModelSQL):
                     transaction.database.lock_id(key, timeout=True)]))
 
     @classmethod
-    def get_stats(cls, team, users):
+    def get_stats(cls, team, user_ids):
         "Return {user id: (tickets ever assigned, last assignment date)}"
         table = cls.__table__()
         query = table.select(
             table.user, table.count, table.last_date,
-            where=(table.team == team.id)
-            & table.user.in_([u.id for u in users]))
+            where=(table.team == team.id) & table.user.in_(user_ids))
         stats = {}
         with _cursor() as cursor:
             cursor.execute(*query)
@@ -98,7 +97,7 @@ class Assignment(ModelSQL):
         return stats
 
     @classmethod
-    def open_counts(cls, team, users):
+    def open_counts(cls, team, user_ids):
         "Return {user id: open tickets in the team}"
         pool = Pool()
         Ticket = pool.get('helpdesk.ticket')
@@ -108,7 +107,7 @@ class Assignment(ModelSQL):
             cursor.execute(*ticket.select(
                     ticket.user, Count(ticket.id),
                     where=(ticket.team == team.id)
-                    & ticket.user.in_([u.id for u in users])
+                    & ticket.user.in_(user_ids)
                     & ~ticket.state.in_(list(CLOSING_CATEGORIES))
                     & (ticket.active == Literal(True)),
                     group_by=[ticket.user]))

@@ -4,6 +4,8 @@
 
 import datetime as dt
 
+from sql import Literal
+
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
@@ -262,12 +264,43 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         "Return the users who handle the tickets of the team"
         pool = Pool()
         User = pool.get('res.user')
-        if self.members:
-            return [u for u in self.members if u.active]
-        return User.search([
-                ('groups', 'in', agent_group_ids()),
-                ('companies', '=', self.company.id),
-                ], order=[('id', 'ASC')])
+        return User.browse(self.get_agent_ids())
+
+    def get_agent_ids(self):
+        """Return the ids of the active users who handle the tickets of the
+        team
+
+        In SQL: the decision of each new ticket asks it."""
+        pool = Pool()
+        User = pool.get('res.user')
+        Member = pool.get('helpdesk.team-res.user.member')
+        UserGroup = pool.get('res.user-res.group')
+        UserCompany = pool.get('res.user-company.company')
+        user = User.__table__()
+        member = Member.__table__()
+        user_group = UserGroup.__table__()
+        user_company = UserCompany.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*member.join(
+                user, condition=member.user == user.id
+                ).select(
+                user.id, user.active,
+                where=member.team == self.id,
+                order_by=[user.id.asc]))
+        members = cursor.fetchall()
+        if members:
+            return [u for u, active in members if active]
+        cursor.execute(*user.select(
+                user.id,
+                where=(user.active == Literal(True))
+                & user.id.in_(user_group.select(
+                        user_group.user,
+                        where=user_group.group.in_(agent_group_ids())))
+                & user.id.in_(user_company.select(
+                        user_company.user,
+                        where=user_company.company == self.company.id)),
+                order_by=[user.id.asc]))
+        return [u for u, in cursor]
 
     def choose_agent(self, moment):
         """Return the available agent who gets the next ticket or None
@@ -276,8 +309,10 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         pool = Pool()
         Assignment = pool.get('helpdesk.team.assignment')
         Leave = pool.get('helpdesk.calendar.leave')
-        agents = self.get_agents()
-        on_leave = Leave.users_on_leave(agents, moment, calendar=self.calendar)
+        User = pool.get('res.user')
+        agents = self.get_agent_ids()
+        on_leave = Leave.user_ids_on_leave(
+            agents, moment, calendar=self.calendar)
         available = [a for a in agents if a not in on_leave]
         if not available:
             return
@@ -287,12 +322,12 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         else:
             loads = {u: c for u, (c, _) in stats.items()}
 
-        def key(user):
-            _, last_date = stats.get(user.id, (0, None))
+        def key(user_id):
+            _, last_date = stats.get(user_id, (0, None))
             # Ties go to whoever waited longest since their last ticket
-            return (loads.get(user.id, 0), last_date or dt.datetime.min,
-                user.id)
-        return min(available, key=key)
+            return (loads.get(user_id, 0), last_date or dt.datetime.min,
+                user_id)
+        return User(min(available, key=key))
 
     def get_stage(self, category):
         "Return the first stage of the category or raise"

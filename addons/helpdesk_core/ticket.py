@@ -716,6 +716,34 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         cls._reopen(tickets)
 
     @classmethod
+    def read(cls, ids, fields_names):
+        # trytond gives the string of a selection with a fields_get for each
+        # row: the list view asks three of them for every ticket, one
+        # fields_get per call gives them all
+        suffix = ':string'
+        strings = {
+            n[:-len(suffix)] for n in fields_names
+            if n.endswith(suffix) and isinstance(getattr(
+                    cls._fields.get(n[:-len(suffix)]), 'selection', None),
+                (list, tuple))}
+        if not strings:
+            return super().read(ids, fields_names)
+        names = [n for n in fields_names
+            if not (n.endswith(suffix) and n[:-len(suffix)] in strings)]
+        extra = strings - set(names)
+        rows = super().read(ids, names + sorted(extra))
+        definitions = cls.fields_get(sorted(strings))
+        for name in strings:
+            field = cls._fields[name]
+            selection = dict(definitions[name]['selection'])
+            for row in rows:
+                row[name + suffix] = field.get_selection_string(
+                    selection, row[name])
+                if name in extra:
+                    del row[name]
+        return rows
+
+    @classmethod
     def copy(cls, tickets, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('number', None)

@@ -100,6 +100,34 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
                 [printer])
 
     @with_transaction()
+    def test_read_selection_strings(self):
+        "The list reads the strings of the selections as the user sees them"
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            ticket = self._create_ticket(
+                team, priority='3', channel='phone')
+            other = self._create_ticket(team, priority='0', channel='api')
+
+            rows = Ticket.read([ticket.id, other.id], [
+                    'name', 'priority', 'priority:string', 'state:string',
+                    'channel:string'])
+
+        self.assertEqual(
+            sorted((r['id'], r['name'], r['priority'], r['priority:string'],
+                    r['state:string'], r['channel:string'])
+                for r in rows),
+            [(ticket.id, "Printer broken", '3', "Urgent", "New", "Phone"),
+                (other.id, "Printer broken", '0', "Low", "New", "API")])
+        # Only what was asked comes back
+        self.assertEqual(
+            {k for r in rows for k in r},
+            {'id', 'name', 'priority', 'priority:string', 'state:string',
+                'channel:string'})
+
+    @with_transaction()
     def test_state_follows_stage_category(self):
         "The state is the category of the stage, even when it changes"
         pool = Pool()
