@@ -11,7 +11,7 @@ the team's visibility is internal or portal; the user is the assignee; the
 user leads the team; the user leads the destination team of a pending
 transfer; in invited mode the user follows the team or the ticket (the
 ticket's followers are searched by Ticket.search_follower_users, a subquery
-on ir_chat_channel and ir_chat_follower)."""
+on the ticket column of ir_chat_follower)."""
 
 import os
 import tempfile
@@ -126,23 +126,23 @@ def insert_followers(name, seed=0.25):
         # The customer comes first, then the assignee, then the team's
         # followers (Ticket._add_followers)
         conn.execute("""
-            INSERT INTO ir_chat_follower (channel, email, create_uid,
-                create_date)
-            SELECT channel, lower(contact_email), 0, create_date
+            INSERT INTO ir_chat_follower (channel, helpdesk_ticket, email,
+                create_uid, create_date)
+            SELECT channel, ticket, lower(contact_email), 0, create_date
             FROM bench_channel WHERE contact_email IS NOT NULL
             ORDER BY ticket
             """)
         conn.execute("""
-            INSERT INTO ir_chat_follower (channel, "user", create_uid,
-                create_date)
-            SELECT channel, "user", 0, create_date
+            INSERT INTO ir_chat_follower (channel, helpdesk_ticket, "user",
+                create_uid, create_date)
+            SELECT channel, ticket, "user", 0, create_date
             FROM bench_channel WHERE "user" IS NOT NULL
             ORDER BY ticket
             """)
         conn.execute("""
-            INSERT INTO ir_chat_follower (channel, "user", create_uid,
-                create_date)
-            SELECT c.channel, f."user", 0, c.create_date
+            INSERT INTO ir_chat_follower (channel, helpdesk_ticket, "user",
+                create_uid, create_date)
+            SELECT c.channel, c.ticket, f."user", 0, c.create_date
             FROM bench_channel AS c
             JOIN "helpdesk_team-res_user_follower" AS f ON f.team = c.team
             ORDER BY c.ticket
@@ -150,9 +150,9 @@ def insert_followers(name, seed=0.25):
             """)
         # A colleague invited into the conversation
         conn.execute("""
-            INSERT INTO ir_chat_follower (channel, "user", create_uid,
-                create_date)
-            SELECT channel, (%(agents)s::int[])[
+            INSERT INTO ir_chat_follower (channel, helpdesk_ticket, "user",
+                create_uid, create_date)
+            SELECT channel, ticket, (%(agents)s::int[])[
                     1 + floor(r * array_length(%(agents)s::int[], 1))::int],
                 0, create_date + interval '2 hours'
             FROM (SELECT *, random() AS r, random() AS share

@@ -374,7 +374,7 @@ INSERT INTO helpdesk_ticket (
     create_uid, create_date, write_uid, write_date)
 SELECT
     g,
-    'HD' || lpad(g::text, 5, '0'),
+    'HD' || lpad(g::text, greatest(5, length(g::text)), '0'),
     (%(subjects)s::text[])[
         1 + floor(r_subject * array_length(%(subjects)s::text[], 1))::int],
     %(description)s,

@@ -7,11 +7,14 @@ import re
 from email.message import Message as EmailMessage
 from email.utils import getaddresses
 
-from trytond.model import Index
+from sql import Cast, Null
+from sql.functions import Lower, Substring
+
+from trytond.model import Index, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.tools.email_ import normalize_email
 from trytond.tools import firstline
-from trytond.transaction import check_access
+from trytond.tools.email_ import normalize_email
+from trytond.transaction import Transaction, check_access
 
 _MESSAGE_ID = re.compile(r'<[^<>\s]+>')
 _THREAD_HEADERS = [
@@ -103,12 +106,59 @@ class Channel(metaclass=PoolMeta):
 class Follower(metaclass=PoolMeta):
     __name__ = 'ir.chat.follower'
 
+    helpdesk_ticket = fields.Many2One(
+        'helpdesk.ticket', "Helpdesk Ticket", readonly=True,
+        ondelete='CASCADE',
+        help="The ticket of the channel, kept as an integer: the visibility "
+        "rules search the tickets a user follows.")
+
     @classmethod
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        # Visibility rules search the tickets a user follows
-        cls._sql_indexes.add(Index(t, (t.user, Index.Equality())))
+        cls._sql_indexes.update({
+                Index(t,
+                    (t.user, Index.Equality()),
+                    (t.helpdesk_ticket, Index.Equality()),
+                    where=t.helpdesk_ticket != Null),
+                Index(t, (t.helpdesk_ticket, Index.Equality())),
+                Index(t,
+                    (Lower(t.email), Index.Equality()),
+                    where=t.helpdesk_ticket != Null),
+                })
+
+    @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        super().__register__(module)
+        table = cls.__table__()
+        channel = Channel.__table__()
+        cursor = Transaction().connection.cursor()
+        prefix = 'helpdesk.ticket,'
+        # The followers of the tickets before the column
+        cursor.execute(*table.update(
+                [table.helpdesk_ticket],
+                [channel.select(
+                        Cast(Substring(channel.resource, len(prefix) + 1),
+                            'INTEGER'),
+                        where=channel.id == table.channel)],
+                where=(table.helpdesk_ticket == Null)
+                & table.channel.in_(channel.select(
+                        channel.id,
+                        where=channel.resource.like(prefix + '%')))))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Ticket = pool.get('helpdesk.ticket')
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and values.get('channel') is not None:
+            resource = Channel(values['channel']).resource
+            if isinstance(resource, Ticket):
+                values['helpdesk_ticket'] = resource.id
+        return values
 
     def notify(self, message):
         pool = Pool()

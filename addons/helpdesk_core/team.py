@@ -223,24 +223,24 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         removed, added = [], []
         with Transaction().set_context(active_test=False):
             tickets = Ticket.search([('team', '=', self.id)])
-        resources = [str(t) for t in tickets]
+        ticket_ids = [t.id for t in tickets]
         if self.visibility == 'portal' and visibility != 'portal':
             followers = Follower.search([
-                    ('channel.resource', 'in', resources),
+                    ('helpdesk_ticket', 'in', ticket_ids),
                     ('email', '!=', None),
                     ])
             portal = Ticket.portal_emails({f.email for f in followers})
             removed = [f for f in followers if f.email in portal]
         elif visibility == 'portal':
             following = {
-                (str(f.channel.resource), f.email.lower())
+                (f.helpdesk_ticket.id, f.email.lower())
                 for f in Follower.search([
-                        ('channel.resource', 'in', resources),
+                        ('helpdesk_ticket', 'in', ticket_ids),
                         ('email', '!=', None),
                         ])}
             added = [
                 t for t in tickets if t.contact_email
-                and (str(t), t.contact_email.lower()) not in following]
+                and (t.id, t.contact_email.lower()) not in following]
         return removed, added
 
     def _apply_follower_changes(self, leaving_portal, removed, added):

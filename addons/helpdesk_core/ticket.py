@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from collections import defaultdict
 
-from sql import Cast, Null
-from sql.functions import Lower, Substring
+from sql import Null
+from sql.functions import Lower
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -762,19 +762,13 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
     def _followers_query(cls):
         "Return the table of ticket ids with their following users and emails"
         pool = Pool()
-        Channel = pool.get('ir.chat.channel')
         Follower = pool.get('ir.chat.follower')
-        channel = Channel.__table__()
         follower = Follower.__table__()
-        prefix = cls.__name__ + ','
-        return channel.join(
-            follower, condition=follower.channel == channel.id
-            ).select(
-                Cast(Substring(channel.resource, len(prefix) + 1),
-                    'INTEGER').as_('ticket'),
-                follower.user.as_('user'),
-                Lower(follower.email).as_('email'),
-                where=channel.resource.like(prefix + '%'))
+        return follower.select(
+            follower.helpdesk_ticket.as_('ticket'),
+            follower.user.as_('user'),
+            Lower(follower.email).as_('email'),
+            where=follower.helpdesk_ticket != Null)
 
     @classmethod
     def get_follower_users(cls, tickets, name):
