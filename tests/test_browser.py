@@ -186,6 +186,18 @@ class BrowserTestCase(unittest.TestCase):
             expect(message.locator('.chat-content')).to_have_class(
                 re.compile(r'\bchat-content-public\b'))
 
+        with self.step("A long link in a note wraps inside the chat"):
+            link = ("https://payments.example/statements/INV-2041/"
+                + "refund-" * 30 + "second-charge")
+            note = client.post(chat, link, internal=True)
+            content = note.locator('.chat-content')
+            width = content.evaluate('e => e.getBoundingClientRect().width')
+            chat_width = chat.evaluate(
+                'e => e.getBoundingClientRect().width')
+            self.assertLessEqual(width, chat_width)
+            self.assertLessEqual(
+                chat.evaluate('e => e.scrollWidth - e.clientWidth'), 0)
+
         with self.step("The customer receives the reply by e-mail"):
             email = self.customer_email(
                 'support@northwind.example', "HD00001")
