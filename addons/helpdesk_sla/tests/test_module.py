@@ -4,6 +4,8 @@
 
 import datetime as dt
 
+from lxml import etree
+
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
@@ -200,6 +202,123 @@ class HelpdeskSlaTestCase(CompanyTestMixin, ModuleTestCase):
                 {'Normal': 'ongoing', 'VIP': 'reached'})
             self.assertEqual(
                 to_local(Ticket(ticket.id).sla_deadline), '2026-11-23 17:00')
+
+    @with_transaction()
+    def test_reevaluate_on_type_and_customer_change(self):
+        "Changing the type or the customer stops and starts the policies"
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        Type = pool.get('helpdesk.ticket.type')
+        Party = pool.get('party.party')
+        Event = pool.get('helpdesk.ticket.sla.event')
+        company = create_company()
+        with set_company(company), Clock('UTC') as clock:
+            clock.set('2026-11-23 09:00')
+            support = self._team()
+            incident, question = Type.create([
+                    {'name': "Incident"}, {'name': "Question"}])
+            acme, globex = Party.create([
+                    {'name': "ACME"}, {'name': "Globex"}])
+            self._policy(support, name="Everyone", hours=8)
+            self._policy(
+                support, name="Incident taken", hours=1,
+                types=[('add', [incident.id])],
+                target_stage=self._stage('in_progress').id)
+            self._policy(
+                support, name="Incident resolved", hours=4,
+                types=[('add', [incident.id])])
+            self._policy(
+                support, name="Question", hours=2,
+                types=[('add', [question.id])])
+            self._policy(
+                support, name="ACME", hours=5, parties=[('add', [acme.id])])
+            self._policy(
+                support, name="Globex", hours=0.5,
+                parties=[('add', [globex.id])])
+            ticket = self._ticket(support, type=incident.id, party=acme.id)
+
+            def time(moment):
+                return to_local(moment)[11:] if moment else None
+
+            def statuses():
+                "Each policy: status, start, deadline, reached"
+                return {n: (s.status, time(s.start_date), time(s.deadline),
+                        time(s.reached_date))
+                    for n, s in self._statuses(ticket).items()}
+
+            def deadline():
+                return to_local(Ticket(ticket.id).sla_deadline)
+
+            self.assertEqual(statuses(), {
+                    'Everyone': ('ongoing', '09:00', '17:00', None),
+                    'Incident taken': ('ongoing', '09:00', '10:00', None),
+                    'Incident resolved': ('ongoing', '09:00', '13:00', None),
+                    'ACME': ('ongoing', '09:00', '14:00', None),
+                    })
+            self.assertEqual(deadline(), '2026-11-23 10:00')
+
+            clock.set('2026-11-23 09:30')
+            Ticket.write([ticket], {'stage': self._stage('in_progress').id})
+
+            # An incident becomes a question: the incident promise kept
+            # stays, the one still running goes, the question's starts
+            clock.set('2026-11-23 10:00')
+            Ticket.write([ticket], {'type': question.id})
+            self.assertEqual(statuses(), {
+                    'Everyone': ('ongoing', '09:00', '17:00', None),
+                    'Incident taken': ('reached', '09:00', '10:00', '09:30'),
+                    'Question': ('ongoing', '10:00', '12:00', None),
+                    'ACME': ('ongoing', '09:00', '14:00', None),
+                    })
+            self.assertEqual(deadline(), '2026-11-23 12:00')
+
+            # Another customer: its promise replaces ACME's, the others
+            # keep their clocks
+            clock.set('2026-11-23 11:00')
+            Ticket.write([ticket], {'party': globex.id})
+            self.assertEqual(statuses(), {
+                    'Everyone': ('ongoing', '09:00', '17:00', None),
+                    'Incident taken': ('reached', '09:00', '10:00', '09:30'),
+                    'Question': ('ongoing', '10:00', '12:00', None),
+                    'Globex': ('ongoing', '11:00', '11:30', None),
+                    })
+            self.assertEqual(deadline(), '2026-11-23 11:30')
+
+            # No customer: no customer's promise
+            clock.set('2026-11-23 11:15')
+            Ticket.write([ticket], {'party': None})
+            self.assertEqual(
+                sorted(statuses()),
+                ["Everyone", "Incident taken", "Question"])
+            self.assertEqual(deadline(), '2026-11-23 12:00')
+
+            # An incident again: the promise kept is not started again,
+            # the one stopped starts afresh
+            clock.set('2026-11-23 11:30')
+            Ticket.write([ticket], {'type': incident.id})
+            self.assertEqual(statuses(), {
+                    'Everyone': ('ongoing', '09:00', '17:00', None),
+                    'Incident taken': ('reached', '09:00', '10:00', '09:30'),
+                    'Incident resolved': ('ongoing', '11:30', '15:30', None),
+                    })
+            self.assertEqual(deadline(), '2026-11-23 15:30')
+
+            self.assertEqual(
+                sorted((to_local(e.date)[11:], e.sla.name, e.event)
+                    for e in Event.search([('ticket', '=', ticket.id)])),
+                [('09:00', "ACME", 'start'),
+                    ('09:00', "Everyone", 'start'),
+                    ('09:00', "Incident resolved", 'start'),
+                    ('09:00', "Incident taken", 'start'),
+                    ('09:30', "Incident taken", 'reached'),
+                    ('10:00', "Incident resolved", 'stop'),
+                    ('10:00', "Question", 'start'),
+                    ('11:00', "ACME", 'stop'),
+                    ('11:00', "Globex", 'start'),
+                    ('11:15', "Globex", 'stop'),
+                    ('11:30', "Incident resolved", 'start'),
+                    ('11:30', "Question", 'stop'),
+                    ])
 
     @with_transaction()
     def test_reached_stays(self):
@@ -457,6 +576,63 @@ class HelpdeskSlaTestCase(CompanyTestMixin, ModuleTestCase):
                 ["Late", "Soon", "Tomorrow"])
 
     @with_transaction()
+    def test_list_colors(self):
+        "The ticket list shows the SLA red when failed, orange when due soon"
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        TicketSLA = pool.get('helpdesk.ticket.sla')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company), Clock('UTC') as clock:
+            support = self._team()
+            other = self._team(name="Other")
+            self._policy(support, name="Resolve", hours=2)
+            tickets = []
+            for moment, name, team in [
+                    ('2026-11-23 08:00', "Failed", support),
+                    ('2026-11-23 08:20', "Overdue", support),
+                    ('2026-11-23 09:15', "Soon", support),
+                    ('2026-11-23 09:45', "Later", support),
+                    ('2026-11-23 09:00', "Solved", support),
+                    ('2026-11-23 09:00', "No SLA", other),
+                    ]:
+                clock.set(moment)
+                tickets.append(self._ticket(team, name=name))
+            clock.set('2026-11-23 10:05')
+            TicketSLA.fail_overdue()
+            clock.set('2026-11-23 10:10')
+            Ticket.solve([tickets[4]])
+
+            # The list seen at 10:30: the deadlines of Soon and Later are
+            # 45 and 75 minutes away
+            clock.set('2026-11-23 10:30')
+            view = Ticket.fields_view_get(
+                ModelData.get_id('helpdesk_core', 'ticket_view_list'),
+                'tree')
+            arch = etree.fromstring(view['arch'])
+            # The client reads the fields of the view
+            values = {r['id']: r for r in Ticket.read(
+                    [t.id for t in tickets], list(view['fields']))}
+
+            def visual(column):
+                field, = arch.xpath('/tree/field[@name="%s"]' % column)
+                return [(t.name,
+                        PYSONDecoder(values[t.id]).decode(
+                            field.get('visual')))
+                    for t in tickets]
+
+            for column in ['sla_deadline', 'sla_status']:
+                with self.subTest(column=column):
+                    self.assertEqual(visual(column), [
+                            ("Failed", 'danger'),
+                            ("Overdue", 'danger'),
+                            ("Soon", 'warning'),
+                            ("Later", ''),
+                            ("Solved", ''),
+                            ("No SLA", ''),
+                            ])
+
+    @with_transaction()
     def test_due_today_in_company_time_zone(self):
         "Today is the company's day"
         pool = Pool()
@@ -526,6 +702,89 @@ class HelpdeskSlaTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(
                 [e.event for e in Ticket(ticket.id).sla_events],
                 ['start'] + ['reschedule'] * 4)
+
+    @with_transaction()
+    def test_policy_calendar_over_team_calendar(self):
+        "A policy counts on its own calendar, else on the team's"
+        pool = Pool()
+        SLA = pool.get('helpdesk.sla')
+        Leave = pool.get('helpdesk.calendar.leave')
+        Ticket = pool.get('helpdesk.ticket')
+        company = create_company()
+        with set_company(company), Clock(ZONE) as clock:
+            clock.set('2026-11-23 09:00')
+            brussels = self._calendar(name="Brussels")
+            afternoons = self._calendar(name="Afternoons", attendances=[
+                    ('create', [{
+                                'weekday': weekday,
+                                'hour_from': dt.timedelta(hours=13),
+                                'hour_to': dt.timedelta(hours=17),
+                                } for weekday in '01234'])])
+            # 9 hours a day, 6 hours behind Brussels
+            new_york = self._calendar(
+                name="New York", timezone='America/New_York',
+                attendances=[('create', office_attendances(
+                                morning=(9, 12), afternoon=(13, 19)))])
+            support = self._team(calendar=brussels.id)
+            self._policy(support, name="Team", hours=2)
+            own = self._policy(
+                support, name="Own", hours=2, calendar=new_york.id)
+            # A day is a working day of the calendar that counts
+            self.assertEqual(SLA(
+                    team=support, calendar=new_york, days=1,
+                    hours=0).on_change_with_working_hours(), 9)
+            self.assertEqual(SLA(
+                    team=support, calendar=None, days=1,
+                    hours=0).on_change_with_working_hours(), 8)
+            ticket = self._ticket(support)
+
+            def deadlines():
+                return (
+                    {n: to_local(s.deadline, ZONE)[11:]
+                        for n, s in self._statuses(ticket).items()},
+                    to_local(Ticket(ticket.id).sla_deadline, ZONE)[11:])
+
+            # New York opens at 15:00 in Brussels
+            self.assertEqual(
+                deadlines(), ({'Team': '11:00', 'Own': '17:00'}, '11:00'))
+
+            # The team changes its calendar: only the policy without its
+            # own follows
+            support.calendar = afternoons
+            support.save()
+            self.assertEqual(
+                deadlines(), ({'Team': '15:00', 'Own': '17:00'}, '15:00'))
+
+            # The holidays of a calendar move the policies counting on it
+            Leave.create([{
+                        'calendar': afternoons.id, 'name': "Strike",
+                        'start': to_utc('2026-11-23 13:00', ZONE),
+                        'end': to_utc('2026-11-23 14:00', ZONE)}])
+            self.assertEqual(
+                deadlines(), ({'Team': '16:00', 'Own': '17:00'}, '16:00'))
+            Leave.create([{
+                        'calendar': new_york.id, 'name': "Snow",
+                        'start': to_utc('2026-11-23 09:00', new_york.timezone),
+                        'end': to_utc('2026-11-23 10:00', new_york.timezone),
+                        }])
+            self.assertEqual(
+                deadlines(), ({'Team': '16:00', 'Own': '18:00'}, '16:00'))
+
+            # Without its calendar, the policy counts on the team's
+            SLA.write([own], {'calendar': None})
+            self.assertEqual(
+                deadlines(), ({'Team': '16:00', 'Own': '16:00'}, '16:00'))
+            SLA.write([own], {'calendar': new_york.id})
+            self.assertEqual(
+                deadlines(), ({'Team': '16:00', 'Own': '18:00'}, '16:00'))
+
+            events = Ticket(ticket.id).sla_events
+            self.assertEqual(
+                [e.event for e in events if e.sla.name == "Team"],
+                ['start', 'reschedule', 'reschedule'])
+            self.assertEqual(
+                [e.event for e in events if e.sla.name == "Own"],
+                ['start'] + ['reschedule'] * 3)
 
     @with_transaction()
     def test_apply_open_tickets(self):

@@ -5,8 +5,11 @@
 
 Every case runs on the calendar of the Support team: Europe/Brussels,
 Monday to Friday 8:00-12:00 and 13:00-17:00, Christmas 2026 off. The Sales
-team has no calendar: its clocks run around the clock. Times are written in
-Brussels' local time; the module stores them in UTC.
+team has no calendar: its clocks run around the clock. A policy can count on
+its own calendar instead, the New York office: America/New_York, Monday to
+Friday 9:00-12:00 and 13:00-19:00 (a working day of 9 hours), no holiday.
+Times are written in Brussels' local time (New York is 6 hours behind in
+November and December); the module stores them in UTC.
 
 A case gives the policies of the team, the ticket, the moment it is
 created, what happens to it and when, and what each policy of the ticket
@@ -30,7 +33,8 @@ from .tools import (
 ZONE = 'Europe/Brussels'
 SOLVED = 'Solved'
 
-# Policies: name -> values of helpdesk.sla (the stage named, not its id)
+# Policies: name -> values of helpdesk.sla (the team, stages and calendar
+# named, not their ids)
 RESOLVE_2H = {'target': 'stage', 'target_stage': SOLVED, 'hours': 2}
 RESOLVE_4H = {'target': 'stage', 'target_stage': SOLVED, 'hours': 4}
 RESOLVE_1D = {'target': 'stage', 'target_stage': SOLVED, 'days': 1}
@@ -96,6 +100,40 @@ CASES = [
         {'Sales 1d 2h': dict(RESOLVE_1D, hours=2, team='Sales')},
         {'team': 'Sales'}, '2026-11-28 23:00', [],
         {'Sales 1d 2h': ('ongoing', '2026-11-30 01:00', None, 0, 0)}),
+    ("the policy's calendar wins over the team's",
+        {'Resolve 2h': RESOLVE_2H,
+            'New York 2h': dict(RESOLVE_2H, calendar='New York')},
+        {}, '2026-11-23 09:00', [
+            # New York opens at 15:00 in Brussels
+            ('2026-11-23 09:00', 'check', {
+                    'Resolve 2h': ('ongoing', '2026-11-23 11:00', None, 0, 0),
+                    'New York 2h': (
+                        'ongoing', '2026-11-23 17:00', None, 0, 0),
+                    'ticket': '2026-11-23 11:00'}),
+            ('2026-11-23 13:30', 'solve', None),
+            ],
+        {'Resolve 2h': (
+                'failed', '2026-11-23 11:00', '2026-11-23 13:30', 0, 1.5),
+            'New York 2h': (
+                'reached', '2026-11-23 17:00', '2026-11-23 13:30', 0, 0),
+            'ticket': None}),
+    ("the policy's calendar on a team around the clock",
+        {'Sales New York 2h': dict(
+                RESOLVE_2H, team='Sales', calendar='New York')},
+        {'team': 'Sales'}, '2026-11-28 23:00', [],
+        {'Sales New York 2h': ('ongoing', '2026-11-30 17:00', None, 0, 0),
+            'ticket': '2026-11-30 17:00'}),
+    ("a day is a working day of the policy's calendar (9 hours)",
+        {'New York 1d 1h': dict(RESOLVE_1D, hours=1, calendar='New York')},
+        {}, '2026-11-23 09:00', [],
+        {'New York 1d 1h': ('ongoing', '2026-11-24 16:00', None, 0, 0)}),
+    ("the team's holidays do not stop the policy's calendar",
+        {'Resolve 4h': RESOLVE_4H,
+            'New York 4h': dict(RESOLVE_4H, calendar='New York')},
+        {}, '2026-12-24 22:00', [],
+        {'Resolve 4h': ('ongoing', '2026-12-28 12:00', None, 0, 0),
+            'New York 4h': ('ongoing', '2026-12-25 16:00', None, 0, 0),
+            'ticket': '2026-12-25 16:00'}),
     ("reached in time",
         {'Resolve 2h': RESOLVE_2H},
         {}, '2026-11-23 09:00', [
@@ -293,6 +331,12 @@ class HelpdeskSlaCaseTestCase(unittest.TestCase):
                                     'end': to_utc('2026-12-26 00:00', ZONE),
                                     }])],
                     }])
+        new_york, = Calendar.create([{
+                    'name': "New York Office",
+                    'timezone': 'America/New_York',
+                    'attendances': [('create', office_attendances(
+                                    morning=(9, 12), afternoon=(13, 19)))],
+                    }])
         support, sales = Team.create([
                 {'name': "Support", 'calendar': calendar.id},
                 {'name': "Sales"},
@@ -303,6 +347,7 @@ class HelpdeskSlaCaseTestCase(unittest.TestCase):
                     'sequence': 25,
                     }])
         self.teams = {'Support': support, 'Sales': sales}
+        self.calendars = {'Brussels': calendar, 'New York': new_york}
         self.stages = {s.name: s for s in Stage.search([])}
         self.agent = create_agent('agent')
 
@@ -314,6 +359,8 @@ class HelpdeskSlaCaseTestCase(unittest.TestCase):
             policy = policy.copy()
             policy['name'] = name
             policy['team'] = self.teams[policy.get('team', 'Support')].id
+            if policy.get('calendar'):
+                policy['calendar'] = self.calendars[policy['calendar']].id
             if policy.get('target_stage'):
                 policy['target_stage'] = self.stages[policy['target_stage']].id
             if 'excluded_stages' in policy:
