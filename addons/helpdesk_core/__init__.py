@@ -2,6 +2,6 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 
-from . import bus
+from . import bus, speedups
 
-__all__ = [bus]
+__all__ = [bus, speedups]

@@ -154,7 +154,8 @@ class Follower(metaclass=PoolMeta):
         Channel = pool.get('ir.chat.channel')
         Ticket = pool.get('helpdesk.ticket')
         values = super().preprocess_values(mode, values)
-        if mode == 'create' and values.get('channel') is not None:
+        if (mode == 'create' and values.get('channel') is not None
+                and 'helpdesk_ticket' not in values):
             resource = Channel(values['channel']).resource
             if isinstance(resource, Ticket):
                 values['helpdesk_ticket'] = resource.id

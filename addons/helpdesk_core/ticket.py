@@ -108,7 +108,9 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
     type = fields.Many2One(
         'helpdesk.ticket.type', "Type", states=_closed_readonly)
     tags = fields.Many2Many(
-        'helpdesk.ticket-helpdesk.tag', 'ticket', 'tag', "Tags")
+        'helpdesk.ticket-helpdesk.tag', 'ticket', 'tag', "Tags",
+        # In the order they were given: no sort on the translated names
+        order=[('id', 'ASC')])
     priority = fields.Selection(
         PRIORITIES, "Priority", required=True, sort=False,
         states=_closed_readonly)
@@ -202,6 +204,12 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                 Index(
                     t, (t.priority, Index.Range(order='DESC')),
                     (t.id, Index.Range(order='DESC'))),
+                # The first page of the open tickets in the list's order,
+                # read until the visibility rule has let 80 through
+                Index(
+                    t, (t.priority, Index.Range(order='DESC')),
+                    (t.id, Index.Range(order='DESC')),
+                    where=~t.state.in_(sorted(CLOSING_CATEGORIES))),
                 })
         cls._order = [
             ('priority', 'DESC'),
@@ -282,9 +290,13 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         return bool(self.user) and self.user.id == Transaction().user
 
     def get_rec_name(self, name):
-        if self.number:
-            return f'[{self.number}] {self.name}'
-        return self.name
+        return self._format_rec_name(self.number, self.name)
+
+    @staticmethod
+    def _format_rec_name(number, name):
+        if number:
+            return f'[{number}] {name}'
+        return name
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -559,16 +571,47 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def _add_followers(cls, tickets):
+        """Make the customer, the assignee and the team's followers follow
+        the tickets, with one query for the channels and the followers
+        there are and one creation of each for those missing"""
         pool = Pool()
         Channel = pool.get('ir.chat.channel')
         Follower = pool.get('ir.chat.follower')
+        if not tickets:
+            return
+        resources = [str(t) for t in tickets]
+        channels = {
+            str(c.resource): c for c in Channel.search([
+                    ('resource', 'in', resources),
+                    ])}
+        missing = [r for r in resources if r not in channels]
+        if missing:
+            channels.update(
+                (str(c.resource), c)
+                for c in Channel.create([{'resource': r} for r in missing]))
+        following = {
+            (f.channel.id, f.user.id if f.user else normalize_email(f.email))
+            for f in Follower.search([
+                    ('channel', 'in', [c.id for c in channels.values()]),
+                    ])}
+        to_create = []
         for ticket in tickets:
-            channel = Channel._get_channel(ticket)
+            channel = channels[str(ticket)]
             # The customer comes first among the followers
-            for email in ticket._follower_emails():
-                Follower.add_email(channel, email)
-            for user in ticket._follower_users():
-                Follower.add_user(channel, user)
+            followers = [
+                ('email', normalize_email(e))
+                for e in ticket._follower_emails()]
+            followers += [('user', u.id) for u in ticket._follower_users()]
+            for kind, value in followers:
+                if (channel.id, value) in following:
+                    continue
+                following.add((channel.id, value))
+                to_create.append({
+                        'channel': channel.id,
+                        'helpdesk_ticket': ticket.id,
+                        kind: value,
+                        })
+        Follower.create(to_create)
 
     @classmethod
     def _send_stage_email(cls, tickets):
@@ -717,30 +760,39 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def read(cls, ids, fields_names):
-        # trytond gives the string of a selection with a fields_get for each
-        # row: the list view asks three of them for every ticket, one
-        # fields_get per call gives them all
+        # A page of the list reads 80 tickets: trytond gives the string of a
+        # selection with a fields_get for each row and the rec_name with an
+        # instance for each row, both come here from the columns
         suffix = ':string'
         strings = {
             n[:-len(suffix)] for n in fields_names
             if n.endswith(suffix) and isinstance(getattr(
                     cls._fields.get(n[:-len(suffix)]), 'selection', None),
                 (list, tuple))}
-        if not strings:
+        rec_name = 'rec_name' in fields_names
+        if not strings and not rec_name:
             return super().read(ids, fields_names)
         names = [n for n in fields_names
-            if not (n.endswith(suffix) and n[:-len(suffix)] in strings)]
-        extra = strings - set(names)
+            if n != 'rec_name'
+            and not (n.endswith(suffix) and n[:-len(suffix)] in strings)]
+        needed = set(strings)
+        if rec_name:
+            needed |= {'number', 'name'}
+        extra = needed - set(names)
         rows = super().read(ids, names + sorted(extra))
-        definitions = cls.fields_get(sorted(strings))
+        definitions = cls.fields_get(sorted(strings)) if strings else {}
         for name in strings:
             field = cls._fields[name]
             selection = dict(definitions[name]['selection'])
             for row in rows:
                 row[name + suffix] = field.get_selection_string(
                     selection, row[name])
-                if name in extra:
-                    del row[name]
+        for row in rows:
+            if rec_name:
+                row['rec_name'] = cls._format_rec_name(
+                    row['number'], row['name'])
+            for name in extra:
+                del row[name]
         return rows
 
     @classmethod
