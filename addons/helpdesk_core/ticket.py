@@ -584,16 +584,17 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             str(c.resource): c for c in Channel.search([
                     ('resource', 'in', resources),
                     ])}
+        existing = [c.id for c in channels.values()]
         missing = [r for r in resources if r not in channels]
         if missing:
-            channels.update(
-                (str(c.resource), c)
-                for c in Channel.create([{'resource': r} for r in missing]))
+            channels.update(zip(
+                    missing,
+                    Channel.create([{'resource': r} for r in missing])))
+        # The new channels have no follower yet
         following = {
             (f.channel.id, f.user.id if f.user else normalize_email(f.email))
-            for f in Follower.search([
-                    ('channel', 'in', [c.id for c in channels.values()]),
-                    ])}
+            for f in Follower.search([('channel', 'in', existing)])
+            } if existing else set()
         to_create = []
         for ticket in tickets:
             channel = channels[str(ticket)]
