@@ -8,12 +8,22 @@ from collections import defaultdict
 from sql import Null
 
 from trytond.model import Index, fields
+from trytond.model.modelstorage import is_leaf
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, inactive_records
 
 # Without the letters and digits that read alike (0 O, 1 I L)
 COUPON_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
+
+
+def _asks_active(domain):
+    "Tell whether domain has a clause on the active field"
+    if is_leaf(domain):
+        return domain[0] == 'active'
+    return any(
+        _asks_active(d) for d in domain if not isinstance(d, str))
+
 
 COUPON_STATUSES = [
     ('valid', "Valid"),
@@ -164,6 +174,21 @@ class PromotionCouponNumber(metaclass=PoolMeta):
             Index(
                 t, (t.helpdesk_ticket, Index.Range()),
                 where=t.helpdesk_ticket != Null))
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        # The searcher of the active field replaces its clause before the
+        # active test is added, which then drops the used and expired
+        # numbers even when the domain asks for them
+        if _asks_active(domain):
+            with inactive_records():
+                return super().search(
+                    domain, offset=offset, limit=limit, order=order,
+                    count=count, query=query)
+        return super().search(
+            domain, offset=offset, limit=limit, order=order, count=count,
+            query=query)
 
     @classmethod
     def get_status(cls, numbers, name):

@@ -437,18 +437,19 @@ class CouponStart(ModelView):
         'sale.promotion', "Promotion", required=True,
         domain=[
             ('company', '=', Eval('company', -1)),
-            ('coupons.number_of_use', '=', 1),
+            ('coupons', '!=', None),
             ],
-        help="A promotion with single-use coupons.")
+        help="A promotion with coupons.")
     coupon = fields.Many2One(
         'sale.promotion.coupon', "Coupon", required=True,
         domain=[
             ('promotion', '=', Eval('promotion', -1)),
-            ('number_of_use', '=', 1),
             ],
         states={
             'readonly': ~Eval('promotion'),
-            })
+            },
+        help="The coupon of the promotion: "
+        "it sets how many times the number may be used.")
     start_date = fields.Date(
         "Start Date", required=True,
         domain=[
@@ -472,8 +473,7 @@ class CouponStart(ModelView):
         if not self.promotion:
             self.coupon = None
             return
-        coupons = [
-            c for c in self.promotion.coupons if c.number_of_use == 1]
+        coupons = list(self.promotion.coupons)
         if self.coupon not in coupons:
             self.coupon = coupons[0] if len(coupons) == 1 else None
         start_date, end_date = (
@@ -521,10 +521,9 @@ class Coupon(_TicketActionMixin, Wizard):
                     'helpdesk_aftersales.msg_coupon_no_email',
                     ticket=ticket.rec_name))
         if (promotion.company != ticket.company
-                or coupon.promotion != promotion
-                or coupon.number_of_use != 1):
+                or coupon.promotion != promotion):
             raise CouponError(gettext(
-                    'helpdesk_aftersales.msg_coupon_single_use',
+                    'helpdesk_aftersales.msg_coupon_promotion',
                     promotion=promotion.rec_name))
         with Transaction().set_context(company=ticket.company.id):
             today = Date.today()
@@ -563,6 +562,14 @@ class Coupon(_TicketActionMixin, Wizard):
                 promotion=promotion.rec_name,
                 start_date=lang.strftime(number.start_date),
                 end_date=lang.strftime(number.end_date))
+            uses = number.coupon.number_of_use
+            if uses > 1:
+                text += '\n' + gettext(
+                    'helpdesk_aftersales.msg_coupon_email_uses',
+                    uses=lang.format('%d', uses))
+            elif uses <= 0:
+                text += '\n' + gettext(
+                    'helpdesk_aftersales.msg_coupon_email_unlimited')
         if self.start.message and self.start.message.strip():
             text = self.start.message.strip() + '\n\n' + text
         Channel.post(ticket, text, audience='public')

@@ -275,6 +275,48 @@ class HelpdeskAftersalesTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(number, 'BBBB-BBBB-BBBB')
 
     @with_transaction()
+    def test_coupon_number_search_inactive(self):
+        "A search that asks for used or expired numbers finds them"
+        pool = Pool()
+        Number = pool.get('sale.promotion.coupon.number')
+        Promotion = pool.get('sale.promotion')
+        company = create_company()
+        with set_company(company):
+            promotion, = Promotion.create([{
+                        'name': "Sorry",
+                        'formula': '0.9 * unit_price',
+                        'coupons': [('create', [{'number_of_use': 1}])],
+                        }])
+            coupon, = promotion.coupons
+            expired, valid = Number.create([{
+                        'number': 'AAAA-AAAA-AAAA',
+                        'coupon': coupon.id,
+                        'start_date': dt.date(2000, 1, 1),
+                        'end_date': dt.date(2000, 1, 31),
+                        }, {
+                        'number': 'BBBB-BBBB-BBBB',
+                        'coupon': coupon.id,
+                        }])
+
+            self.assertEqual(Number.search([]), [valid])
+            self.assertEqual(Number.search([('active', '=', True)]), [valid])
+            self.assertEqual(
+                Number.search([('active', '=', False)]), [expired])
+            self.assertEqual(
+                Number.search([('active', 'in', [True, False])],
+                    order=[('number', 'ASC')]),
+                [expired, valid])
+            self.assertEqual(
+                Number.search_count([
+                        ('coupon', '=', coupon.id),
+                        ['OR',
+                            ('active', '=', True),
+                            ('active', '=', False),
+                            ],
+                        ]),
+                2)
+
+    @with_transaction()
     def test_repair_number(self):
         "Repairs are numbered by the sequence of the configuration"
         pool = Pool()

@@ -32,6 +32,9 @@ class HelpdeskAftersalesTranslationTestCase(_DBTestCase):
             "کوپن شما برای «Sorry»:\n\nABCD-EFGH-JKMN\n\n"
             "این کوپن از 1405/09/02 تا 1405/12/01 معتبر است. "
             "هنگام سفارش این شماره را اعلام کنید.")
+        self.assertEqual(
+            gettext('helpdesk_aftersales.msg_coupon_email_uses', uses="3"),
+            "می\u200cتوانید آن را برای 3 سفارش به کار ببرید.")
 
     @with_transaction(context=FA)
     def test_ticket_form(self):

@@ -3,14 +3,19 @@
 # terms.
 "Tools shared by the helpdesk after-sales tests"
 
+import zipfile
+from io import BytesIO
+
 from lxml import etree
-from proteus import Model
+from proteus import Model, launch_action
 from proteus.config import get_config
 
 from trytond.modules.helpdesk_core.tests.tools import create_helpdesk_user
 from trytond.pyson import PYSONDecoder
 
-__all__ = ['create_user', 'button_state', 'conversation']
+__all__ = [
+    'create_user', 'button_state', 'conversation', 'form_links', 'related',
+    'odt_text']
 
 
 def create_user(login, name=None, groups=(), config=None):
@@ -72,3 +77,83 @@ def conversation(record, audience=None, config=None):
         m['content'] for m in Channel._proxy.get(
             resource, None, None, config.context)
         if audience is None or m['audience'] == audience]
+
+
+def form_links(record, config=None):
+    """Return the links of the form of record as the client shows them to
+    the current user: the name of each link shown with its counter"""
+    if config is None:
+        config = get_config()
+    Action = Model.get('ir.action', config=config)
+    context = config.context
+    view = record._proxy.fields_view_get(None, 'form', context)
+    tree = etree.fromstring(view['arch'])
+    # The client decodes the domains with the record and counts with the
+    # context of the record, not the one of the action
+    decoder = PYSONDecoder({
+            'active_model': record.__class__.__name__,
+            'active_id': record.id,
+            'active_ids': [record.id],
+            'context': context,
+            })
+    links = {}
+    for link in tree.xpath('//link'):
+        action = Action.get_action_value(int(link.get('id')), context)
+        domain = decoder.decode(action['pyson_domain'])
+        if action.get('pyson_search_value'):
+            domain = [domain, decoder.decode(action['pyson_search_value'])]
+        Target = Model.get(action['res_model'], config=config)
+        tabs = [decoder.decode(d) for _, d, count in action['domains']
+            if count]
+        counts = [
+            Target._proxy.search_count(
+                ['AND', domain, tab] if tabs else domain, 0, 100, context)
+            for tab in (tabs or [None])]
+        if link.get('empty') == 'hide' and not any(counts):
+            continue
+        links[action['name']] = counts if tabs else counts[0]
+    return links
+
+
+def related(record, xml_id, records=None, config=None):
+    """Return the ids of the records listed by the action xml_id opened
+    from record (or from the selected records), as the client does"""
+    if records is None:
+        records = [record]
+    return sorted(
+        r.id for r in launch_action(xml_id, records, config=config))
+
+
+def odt_text(content):
+    """Return the text of the paragraphs of an OpenDocument text report,
+    one line each, the cells of a table row on one line joined by "|"."""
+    ns = {
+        'table': 'urn:oasis:names:tc:opendocument:xmlns:table:1.0',
+        'text': 'urn:oasis:names:tc:opendocument:xmlns:text:1.0',
+        }
+    with zipfile.ZipFile(BytesIO(content)) as odt:
+        tree = etree.fromstring(odt.read('content.xml'))
+    body = tree.xpath('//office:text', namespaces={
+            'office': 'urn:oasis:names:tc:opendocument:xmlns:office:1.0'})[0]
+
+    def text(element):
+        return ' '.join(''.join(element.itertext()).split())
+
+    lines = []
+    for element in body.iter(
+            '{%(table)s}table-row' % ns, '{%(text)s}p' % ns,
+            '{%(text)s}h' % ns):
+        if element.tag.endswith('table-row'):
+            # A table in a cell gives its own rows
+            cells = [
+                ' '.join(text(p) for p in c.xpath(
+                        'text:p|text:h', namespaces=ns))
+                for c in element.xpath('table:table-cell', namespaces=ns)]
+            line = ' | '.join(cells).strip()
+        elif element.xpath('ancestor::table:table-row', namespaces=ns):
+            continue
+        else:
+            line = text(element)
+        if line.strip(' |'):
+            lines.append(line)
+    return '\n'.join(lines)
