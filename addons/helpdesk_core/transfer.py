@@ -37,6 +37,10 @@ class Transfer(Workflow, ModelSQL, ModelView):
             ], "State", required=True, readonly=True, sort=False)
     decided_by = fields.Many2One('res.user', "Decided By", readonly=True)
     decision_date = fields.Timestamp("Decision Date", readonly=True)
+    decidable = fields.Function(fields.Boolean(
+            "Decidable",
+            help="The current user decides on the transfer."),
+        'get_decidable', searcher='search_decidable')
     rejection_reason = fields.Text(
         "Rejection Reason",
         states={
@@ -88,6 +92,53 @@ class Transfer(Workflow, ModelSQL, ModelView):
             or manager in {g.id for g in user.groups})
 
     @classmethod
+    def deciders(cls, team):
+        """Return the users who decide on the transfers into the team:
+        its leaders, or the helpdesk managers of its company when it has
+        none"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        if team.leaders:
+            return list(team.leaders)
+        return User.search([
+                ('groups', '=', ModelData.get_id(
+                        'helpdesk_core', 'group_helpdesk_manager')),
+                ('companies', '=', team.company.id),
+                ], order=[('id', 'ASC')])
+
+    def get_decidable(self, name):
+        pool = Pool()
+        User = pool.get('res.user')
+        return (self.state == 'requested'
+            and self.may_decide(self.to_team, User(Transaction().user)))
+
+    @classmethod
+    def search_decidable(cls, name, clause):
+        pool = Pool()
+        Team = pool.get('helpdesk.team')
+        User = pool.get('res.user')
+        _, operator, value = clause[:3]
+        user = User(Transaction().user)
+        if cls.may_decide(None, user):
+            # A manager decides on every request
+            teams = None
+        else:
+            with Transaction().set_context(active_test=False):
+                teams = [t.id for t in Team.search([
+                            ('leaders', '=', user.id),
+                            ])]
+        if (operator == '=') == bool(value):
+            domain = [('state', '=', 'requested')]
+            if teams is not None:
+                domain.append(('to_team', 'in', teams))
+            return domain
+        domain = ['OR', ('state', '!=', 'requested')]
+        if teams is not None:
+            domain.append(('to_team', 'not in', teams))
+        return domain
+
+    @classmethod
     def request(cls, ticket, to_team, to_user=None, reason=None):
         """Transfer the ticket: at once inside its team for its leaders,
         else as a request the leaders of the destination decide on"""
@@ -121,9 +172,9 @@ class Transfer(Workflow, ModelSQL, ModelView):
                 'helpdesk_core.msg_transfer_requested_note',
                 user=user.rec_name, team=to_team.rec_name,
                 reason=reason or '')
-            for leader in to_team.leaders:
+            for decider in cls.deciders(to_team):
                 cls._notify(
-                    transfer, leader,
+                    transfer, decider,
                     'helpdesk_core.msg_transfer_requested_notification',
                     reason)
         return transfer

@@ -128,6 +128,59 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
                 'channel:string'})
 
     @with_transaction()
+    def test_transfer_deciders(self):
+        """A transfer into a team without leaders goes to the managers, and
+        "To Decide" lists the requests each user decides on"""
+        pool = Pool()
+        Transfer = pool.get('helpdesk.ticket.transfer')
+        company = create_company()
+        with set_company(company):
+            agent = create_agent('agent')
+            leader = create_agent('leader')
+            manager = create_agent('manager', manager=True)
+            support = self._create_team(name="Support")
+            billing = self._create_team(name="Billing")
+            field = self._create_team(name="Field", leaders=[
+                    ('add', [leader.id])])
+            first = self._create_ticket(support, name="Refund")
+            second = self._create_ticket(support, name="Broken screen")
+
+            with Transaction().set_user(agent.id):
+                to_billing = Transfer.request(first, billing)
+                to_field = Transfer.request(second, field)
+
+            def notified(user):
+                # Saved when the transaction commits
+                return sorted(
+                    n.label for n in Transaction().user_notifications
+                    if n.user.id == user.id
+                    and n.label.startswith('Transfer'))
+
+            def to_decide(user):
+                with Transaction().set_user(user.id):
+                    return set(Transfer.search([
+                                ('state', '=', 'requested'),
+                                ('decidable', '=', True),
+                                ]))
+
+            def not_to_decide(user):
+                with Transaction().set_user(user.id):
+                    return set(Transfer.search([
+                                ('decidable', '=', False),
+                                ]))
+
+            self.assertEqual(notified(manager), [
+                    f'Transfer of "{first.rec_name}" to "Billing" to decide'])
+            self.assertEqual(notified(leader), [
+                    f'Transfer of "{second.rec_name}" to "Field" to decide'])
+            self.assertEqual(notified(agent), [])
+            self.assertEqual(to_decide(manager), {to_billing, to_field})
+            self.assertEqual(to_decide(leader), {to_field})
+            self.assertEqual(to_decide(agent), set())
+            self.assertEqual(not_to_decide(leader), {to_billing})
+            self.assertEqual(not_to_decide(agent), {to_billing, to_field})
+
+    @with_transaction()
     def test_state_follows_stage_category(self):
         "The state is the category of the stage, even when it changes"
         pool = Pool()
