@@ -167,6 +167,7 @@ def insert_history(name, team, count, seed=0.3):
                 'stage_solved': ids['stages']['solved'],
                 'stage_cancelled': ids['stages']['cancelled'],
                 })
+        conn.execute(dataset.FOLDED_SQL)
         conn.execute("SET session_replication_role = DEFAULT")
         inserted = time.monotonic()
         for _, definition in indexes:

@@ -5,6 +5,7 @@
 through the RPC server the way the web client (sao) asks it, at 10k and at
 100k tickets"""
 
+import json
 import os
 import re
 import tempfile
@@ -24,8 +25,24 @@ COUNT_LIMIT = LIMIT * 100
 TAB_COUNT_LIMIT = 1000
 
 OPEN = ['state', 'not in', ['solved', 'cancelled']]
-# The search value of the action act_ticket_form
-SEARCH_VALUE = [OPEN]
+# The search value of the action act_ticket_form: the tickets of the stages
+# not folded (check_search_value makes sure it is still the action's)
+SEARCH_VALUE = [['folded', '=', False]]
+
+
+def check_search_value(name):
+    "Fail when the action's search value is no longer SEARCH_VALUE"
+    with connect(name) as conn:
+        value, = conn.execute(
+            "SELECT a.search_value FROM ir_action_act_window AS a "
+            "JOIN ir_model_data AS d ON d.db_id = a.id "
+            "AND d.model = 'ir.action.act_window' "
+            "WHERE d.module = 'helpdesk_core' "
+            "AND d.fs_id = 'act_ticket_form'").fetchone()
+    if json.loads(value) != SEARCH_VALUE:
+        raise RuntimeError(
+            f"The search value of act_ticket_form is {value}, the benchmark "
+            f"measures {SEARCH_VALUE}: update SEARCH_VALUE")
 
 
 def _tabs(user_id):
@@ -307,6 +324,7 @@ def run(options):
         levels = [10_000, 100_000]
         iterations, warmup = 50, 5
     base = dataset.ensure_base(options)
+    check_search_value(base)
     create_database(DATABASE, template=base)
     results = {}
     shapes = {}

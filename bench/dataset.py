@@ -209,6 +209,12 @@ def ticket_count(name):
             'SELECT count(*) FROM helpdesk_ticket').fetchone()[0]
 
 
+FOLDED_SQL = """
+    UPDATE helpdesk_ticket AS t SET folded = s.fold
+    FROM helpdesk_stage AS s WHERE s.id = t.stage
+    """
+
+
 def insert_tickets(name, count, seed=0.5):
     """Replace the tickets of the database by count tickets created over
     the last two years, numbered in the order of their creation
@@ -238,6 +244,8 @@ def insert_tickets(name, count, seed=0.5):
             'stage_cancelled': ids['stages']['cancelled'],
             }
         conn.execute(_TICKETS_SQL, params)
+        # As Ticket.preprocess_values: the fold of the stage
+        conn.execute(FOLDED_SQL)
         conn.execute("""
             INSERT INTO "helpdesk_ticket-helpdesk_tag" (ticket, tag,
                 create_uid, create_date)

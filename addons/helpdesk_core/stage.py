@@ -55,11 +55,14 @@ class Stage(sequence_ordered(), ModelSQL, ModelView):
         pool = Pool()
         Ticket = pool.get('helpdesk.ticket')
         super().on_modification(mode, stages, field_names=field_names)
-        if mode == 'write' and 'category' in field_names:
+        if mode == 'write' and field_names & {'category', 'fold'}:
             for stage in stages:
                 tickets = Ticket.search([
                         ('stage', '=', stage.id),
-                        ('state', '!=', stage.category),
+                        ['OR',
+                            ('state', '!=', stage.category),
+                            ('folded', '!=', stage.fold),
+                            ],
                         ('active', 'in', [True, False]),
                         ])
                 if tickets:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 
-from sql import Null
+from sql import Literal, Null
 from sql.functions import Lower
 
 from trytond.i18n import gettext
@@ -105,6 +105,10 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
     state = fields.Selection(
         CATEGORIES, "State", readonly=True, required=True, sort=False,
         help="The lifecycle state, given by the category of the stage.")
+    folded = fields.Boolean(
+        "In Folded Stage", readonly=True,
+        help="The stage of the ticket is folded: "
+        "the ticket list hides it unless searched for.")
     type = fields.Many2One(
         'helpdesk.ticket.type', "Type", states=_closed_readonly)
     tags = fields.Many2Many(
@@ -210,6 +214,12 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                     t, (t.priority, Index.Range(order='DESC')),
                     (t.id, Index.Range(order='DESC')),
                     where=~t.state.in_(sorted(CLOSING_CATEGORIES))),
+                # The list without the folded stages, its search value
+                # (the condition trytond writes for "folded = False")
+                Index(
+                    t, (t.priority, Index.Range(order='DESC')),
+                    (t.id, Index.Range(order='DESC')),
+                    where=(t.folded == Literal(False)) | (t.folded == Null)),
                 })
         cls._order = [
             ('priority', 'DESC'),
@@ -258,6 +268,22 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                     'depends': ['state'],
                     },
                 })
+
+    @classmethod
+    def __register__(cls, module):
+        pool = Pool()
+        Stage = pool.get('helpdesk.stage')
+        table_h = cls.__table_handler__(module)
+        fill_folded = not table_h.column_exist('folded')
+        super().__register__(module)
+        if fill_folded:
+            table = cls.__table__()
+            stage = Stage.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update(
+                    [table.folded],
+                    [stage.select(
+                            stage.fold, where=stage.id == table.stage)]))
 
     @classmethod
     def default_company(cls):
@@ -393,6 +419,7 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         if values.get('stage'):
             stage = Stage(values['stage'])
             values['state'] = stage.category
+            values['folded'] = stage.fold
             values['closed_date'] = now if stage.closing else None
         if mode == 'create' and values.get('user'):
             values['assigned_date'] = now

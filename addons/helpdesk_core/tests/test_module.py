@@ -202,6 +202,35 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertIsNotNone(ticket.closed_date)
 
     @with_transaction()
+    def test_folded_stages_hidden(self):
+        "The list hides the tickets of the folded stages, even once folded"
+        pool = Pool()
+        Stage = pool.get('helpdesk.stage')
+        Ticket = pool.get('helpdesk.ticket')
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            review = Stage(name="Review", category='in_progress')
+            review.teams = [team]
+            review.save()
+            new = self._create_ticket(team, name="New one")
+            reviewed = self._create_ticket(
+                team, name="Reviewed", stage=review.id)
+
+            def listed():
+                return Ticket.search([('folded', '=', False)])
+
+            self.assertEqual(set(listed()), {new, reviewed})
+
+            review.fold = True
+            review.save()
+            self.assertEqual(listed(), [new])
+            self.assertTrue(Ticket(reviewed.id).folded)
+
+            Ticket.write([Ticket(reviewed.id)], {'stage': new.stage.id})
+            self.assertEqual(set(listed()), {new, reviewed})
+
+    @with_transaction()
     def test_followers_of_new_ticket(self):
         "The customer, the assignee and the team's followers follow"
         pool = Pool()
