@@ -131,7 +131,11 @@ class Follower(metaclass=PoolMeta):
     def __register__(cls, module):
         pool = Pool()
         Channel = pool.get('ir.chat.channel')
+        table_h = cls.__table_handler__(module)
+        fill_ticket = not table_h.column_exist('helpdesk_ticket')
         super().__register__(module)
+        if not fill_ticket:
+            return
         table = cls.__table__()
         channel = Channel.__table__()
         cursor = Transaction().connection.cursor()

@@ -260,12 +260,6 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
                     if normalize_email(e) not in portal)
                 self.save()
 
-    def get_agents(self):
-        "Return the users who handle the tickets of the team"
-        pool = Pool()
-        User = pool.get('res.user')
-        return User.browse(self.get_agent_ids())
-
     def get_agent_ids(self):
         """Return the ids of the active users who handle the tickets of the
         team

@@ -81,15 +81,23 @@ class Transfer(Workflow, ModelSQL, ModelView):
     def get_rec_name(self, name):
         return '%s → %s' % (self.ticket.rec_name, self.to_team.rec_name)
 
+    @staticmethod
+    def _manager_group():
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        return ModelData.get_id('helpdesk_core', 'group_helpdesk_manager')
+
+    @classmethod
+    def _is_manager(cls, user):
+        "Tell if the user is a helpdesk manager: they decide on any transfer"
+        return cls._manager_group() in {g.id for g in user.groups}
+
     @classmethod
     def may_decide(cls, team, user):
         """Tell if the user decides on the transfers into the team
         (or on any transfer without team)"""
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        manager = ModelData.get_id('helpdesk_core', 'group_helpdesk_manager')
         return ((team is not None and user in team.leaders)
-            or manager in {g.id for g in user.groups})
+            or cls._is_manager(user))
 
     @classmethod
     def deciders(cls, team):
@@ -97,13 +105,11 @@ class Transfer(Workflow, ModelSQL, ModelView):
         its leaders, or the helpdesk managers of its company when it has
         none"""
         pool = Pool()
-        ModelData = pool.get('ir.model.data')
         User = pool.get('res.user')
         if team.leaders:
             return list(team.leaders)
         return User.search([
-                ('groups', '=', ModelData.get_id(
-                        'helpdesk_core', 'group_helpdesk_manager')),
+                ('groups', '=', cls._manager_group()),
                 ('companies', '=', team.company.id),
                 ], order=[('id', 'ASC')])
 
@@ -120,8 +126,7 @@ class Transfer(Workflow, ModelSQL, ModelView):
         User = pool.get('res.user')
         _, operator, value = clause[:3]
         user = User(Transaction().user)
-        if cls.may_decide(None, user):
-            # A manager decides on every request
+        if cls._is_manager(user):
             teams = None
         else:
             with Transaction().set_context(active_test=False):
