@@ -28,6 +28,8 @@ from .stage import CLOSING_CATEGORIES
 _LOCK_PREFIX = int.from_bytes(b'HDAS', 'big') << 32
 # The assignments of each transaction not yet visible to the others
 _pending = weakref.WeakKeyDictionary()
+# The (team, user) counters each transaction keeps itself
+_kept = weakref.WeakKeyDictionary()
 
 
 def _fresh_reads():
@@ -125,15 +127,22 @@ class Assignment(ModelSQL):
         "Count one more ticket of the team assigned to the user"
         if date is None:
             date = dt.datetime.now()
+        transaction = Transaction()
         cls.lock_team(team)
-        try:
-            with _cursor() as cursor:
-                cls._increment(cursor, team, user, date)
-        except backend.DatabaseIntegrityError:
-            # The team or the user is not committed yet, so nobody else
-            # decides for them: this transaction may keep the count
-            cursor = Transaction().connection.cursor()
-            cls._increment(cursor, team, user, date)
+        kept = _kept.setdefault(transaction, set())
+        if (team.id, user.id) in kept:
+            # Another connection would wait for this transaction's counter
+            cls._increment(transaction.connection.cursor(), team, user, date)
+        else:
+            try:
+                with _cursor() as cursor:
+                    cls._increment(cursor, team, user, date)
+            except backend.DatabaseIntegrityError:
+                # The team or the user is not committed yet, so nobody else
+                # decides for them: this transaction may keep the count
+                cls._increment(
+                    transaction.connection.cursor(), team, user, date)
+                kept.add((team.id, user.id))
         if _fresh_reads():
             pending = _pending.setdefault(Transaction(), defaultdict(int))
             pending[team.id, user.id] += 1
