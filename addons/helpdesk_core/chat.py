@@ -111,6 +111,10 @@ class Follower(metaclass=PoolMeta):
         ondelete='CASCADE',
         help="The ticket of the channel, kept as an integer: the visibility "
         "rules search the tickets a user follows.")
+    helpdesk_through_team = fields.Boolean(
+        "Through the Team", readonly=True,
+        help="The user follows the ticket because they follow its team: "
+        "the visibility rules find such tickets through the team.")
 
     @classmethod
     def __setup__(cls):
@@ -121,6 +125,10 @@ class Follower(metaclass=PoolMeta):
                     (t.user, Index.Equality()),
                     (t.helpdesk_ticket, Index.Equality()),
                     where=t.helpdesk_ticket != Null),
+                Index(t,
+                    (t.user, Index.Equality()),
+                    (t.helpdesk_ticket, Index.Equality()),
+                    where=cls.helpdesk_invited_where(t)),
                 Index(t, (t.helpdesk_ticket, Index.Equality())),
                 Index(t,
                     (Lower(t.email), Index.Equality()),
@@ -131,26 +139,55 @@ class Follower(metaclass=PoolMeta):
     def __register__(cls, module):
         pool = Pool()
         Channel = pool.get('ir.chat.channel')
+        Ticket = pool.get('helpdesk.ticket')
+        TeamFollower = pool.get('helpdesk.team-res.user.follower')
         table_h = cls.__table_handler__(module)
         fill_ticket = not table_h.column_exist('helpdesk_ticket')
+        fill_through_team = not table_h.column_exist('helpdesk_through_team')
         super().__register__(module)
-        if not fill_ticket:
-            return
         table = cls.__table__()
-        channel = Channel.__table__()
         cursor = Transaction().connection.cursor()
-        prefix = 'helpdesk.ticket,'
-        # The followers of the tickets before the column
-        cursor.execute(*table.update(
-                [table.helpdesk_ticket],
-                [channel.select(
-                        Cast(Substring(channel.resource, len(prefix) + 1),
-                            'INTEGER'),
-                        where=channel.id == table.channel)],
-                where=(table.helpdesk_ticket == Null)
-                & table.channel.in_(channel.select(
-                        channel.id,
-                        where=channel.resource.like(prefix + '%')))))
+        if fill_ticket:
+            channel = Channel.__table__()
+            prefix = 'helpdesk.ticket,'
+            # The followers of the tickets before the column
+            cursor.execute(*table.update(
+                    [table.helpdesk_ticket],
+                    [channel.select(
+                            Cast(Substring(channel.resource, len(prefix) + 1),
+                                'INTEGER'),
+                            where=channel.id == table.channel)],
+                    where=(table.helpdesk_ticket == Null)
+                    & table.channel.in_(channel.select(
+                            channel.id,
+                            where=channel.resource.like(prefix + '%')))))
+        if fill_through_team:
+            ticket = Ticket.__table__()
+            team_follower = TeamFollower.__table__()
+            cursor.execute(*table.update(
+                    [table.helpdesk_through_team], [False]))
+            # The users who follow the team of the ticket
+            cursor.execute(*table.update(
+                    [table.helpdesk_through_team], [True],
+                    where=table.helpdesk_ticket.in_(
+                        ticket.join(team_follower,
+                            condition=team_follower.team == ticket.team
+                            ).select(ticket.id,
+                            where=team_follower.user == table.user))))
+
+    @classmethod
+    def default_helpdesk_through_team(cls):
+        return False
+
+    @classmethod
+    def helpdesk_invited_where(cls, table):
+        """Return the condition of the followers of tickets who follow
+        them other than through the team
+
+        Without parameters: it is the predicate of a partial index."""
+        return ((table.helpdesk_ticket != Null)
+            & ((table.helpdesk_through_team == Null)
+                | ~table.helpdesk_through_team))
 
     @classmethod
     def preprocess_values(cls, mode, values):

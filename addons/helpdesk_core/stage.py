@@ -53,8 +53,10 @@ class Stage(sequence_ordered(), ModelSQL, ModelView):
     @classmethod
     def on_modification(cls, mode, stages, field_names=None):
         pool = Pool()
+        Team = pool.get('helpdesk.team')
         Ticket = pool.get('helpdesk.ticket')
         super().on_modification(mode, stages, field_names=field_names)
+        Team._new_ticket_cache.clear()
         if mode == 'write' and field_names & {'category', 'fold'}:
             for stage in stages:
                 tickets = Ticket.search([
@@ -76,3 +78,10 @@ class StageTeam(ModelSQL):
         'helpdesk.stage', "Stage", required=True, ondelete='CASCADE')
     team = fields.Many2One(
         'helpdesk.team', "Team", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        Team = pool.get('helpdesk.team')
+        super().on_modification(mode, records, field_names=field_names)
+        Team._new_ticket_cache.clear()

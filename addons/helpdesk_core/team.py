@@ -6,6 +6,7 @@ import datetime as dt
 
 from sql import Literal
 
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, fields, sequence_ordered)
@@ -90,6 +91,7 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     portal_close = fields.Boolean(
         "Closable by Customers",
         help="Let customers close their tickets from the portal.")
+    _new_ticket_cache = Cache('helpdesk.team.new_ticket', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -197,6 +199,11 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
                                 'helpdesk_core.msg_team_visibility_followers',
                                 team=team.rec_name,
                                 removed=len(removed), added=len(added)))
+
+    @classmethod
+    def on_modification(cls, mode, teams, field_names=None):
+        super().on_modification(mode, teams, field_names=field_names)
+        cls._new_ticket_cache.clear()
 
     @classmethod
     def on_write(cls, teams, values):
@@ -340,14 +347,38 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         return dict(Stage.fields_get(['category'])['category']['selection'])[
             category]
 
+    def _new_ticket(self):
+        """Return the ids of the stage and of the following users of a new
+        ticket of the team
+
+        Every new ticket needs them and they seldom change, so they are
+        cached until a team or a stage is modified."""
+        values = self._new_ticket_cache.get(self.id)
+        if values is None:
+            stages = self.get_stages()
+            stage = next(
+                (s for s in stages if s.category == 'new'),
+                stages[0] if stages else None)
+            values = {
+                'stage': stage.id if stage else None,
+                'follower_users': [u.id for u in self.follower_users],
+                }
+            self._new_ticket_cache.set(self.id, values)
+        return values
+
     def get_new_stage(self):
         "Return the stage of a new ticket"
-        stages = self.get_stages()
-        for stage in stages:
-            if stage.category == 'new':
-                return stage
-        if stages:
-            return stages[0]
+        pool = Pool()
+        Stage = pool.get('helpdesk.stage')
+        stage_id = self._new_ticket()['stage']
+        if stage_id is not None:
+            return Stage(stage_id)
+
+    def get_new_ticket_followers(self):
+        "Return the users who follow each new ticket of the team"
+        pool = Pool()
+        User = pool.get('res.user')
+        return User.browse(self._new_ticket()['follower_users'])
 
 
 class TeamLeader(ModelSQL):
@@ -375,3 +406,38 @@ class TeamFollower(ModelSQL):
         'helpdesk.team', "Team", required=True, ondelete='CASCADE')
     user = fields.Many2One(
         'res.user', "User", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def on_write(cls, records, values):
+        callbacks = super().on_write(records, values)
+        pairs = [(r.team.id, r.user.id) for r in records]
+        callbacks.append(lambda: cls._stop_following_through_team(pairs))
+        return callbacks
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        Team = pool.get('helpdesk.team')
+        super().on_modification(mode, records, field_names=field_names)
+        Team._new_ticket_cache.clear()
+        if mode == 'delete':
+            cls._stop_following_through_team(
+                [(r.team.id, r.user.id) for r in records])
+
+    @classmethod
+    def _stop_following_through_team(cls, pairs):
+        """Keep the users who no longer follow the teams as followers of
+        the teams' tickets they followed: the team no longer shows them"""
+        pool = Pool()
+        Follower = pool.get('ir.chat.follower')
+        Ticket = pool.get('helpdesk.ticket')
+        follower = Follower.__table__()
+        ticket = Ticket.__table__()
+        cursor = Transaction().connection.cursor()
+        for team_id, user_id in pairs:
+            cursor.execute(*follower.update(
+                    [follower.helpdesk_through_team], [False],
+                    where=(follower.user == user_id)
+                    & (follower.helpdesk_through_team == Literal(True))
+                    & follower.helpdesk_ticket.in_(ticket.select(
+                            ticket.id, where=ticket.team == team_id))))

@@ -208,6 +208,62 @@ class HelpdeskAccessTestCase(unittest.TestCase):
                 self.assertFalse(self.can('read', ticket))
 
     @with_transaction()
+    def test_followers_through_team(self):
+        "Who follows the team keeps the tickets followed when it stops"
+        pool = Pool()
+        Team = pool.get('helpdesk.team')
+        Ticket = pool.get('helpdesk.ticket')
+        Follower = pool.get('ir.chat.follower')
+        company = create_company()
+        with set_company(company):
+            users, portals, team, ticket, mine = self.setup_fixture()
+            other = users['other_agent']
+            sales, = Team.search([('name', '=', "Sales")])
+            Team.write([team, sales], {
+                    'visibility': 'invited',
+                    'follower_users': [('add', [other.id])],
+                    })
+            followed, = Ticket.create([{
+                        'name': "Followed", 'team': team.id,
+                        'user': users['member'].id,
+                        }])
+            moved, = Ticket.create([{'name': "Moved", 'team': team.id}])
+
+            def through_team(ticket):
+                follower, = Follower.search([
+                        ('helpdesk_ticket', '=', ticket.id),
+                        ('user', '=', other.id),
+                        ])
+                return follower.helpdesk_through_team
+
+            def visible():
+                with Transaction().set_user(other.id), \
+                        Transaction().set_context(_check_access=True):
+                    return set(Ticket.search([]))
+
+            self.assertTrue(through_team(followed))
+            self.assertEqual(
+                Ticket.search([('invited_users', '=', other.id)]), [])
+            self.assertEqual(
+                set(Ticket.search([('follower_users', '=', other.id)])),
+                {followed, moved})
+            self.assertEqual(visible(), {ticket, mine, followed, moved})
+
+            # Into a team the user does not follow
+            Team.write([sales], {'follower_users': [('remove', [other.id])]})
+            Ticket.write([moved], {'team': sales.id})
+            self.assertFalse(through_team(moved))
+            self.assertTrue(through_team(followed))
+
+            # The tickets followed stay visible, the others go
+            Team.write([team], {'follower_users': [('remove', [other.id])]})
+            self.assertFalse(through_team(followed))
+            self.assertEqual(
+                set(Ticket.search([('invited_users', '=', other.id)])),
+                {followed, moved})
+            self.assertEqual(visible(), {followed, moved})
+
+    @with_transaction()
     def test_counters_and_reports(self):
         "Tab counters and the analysis count only visible tickets"
         pool = Pool()

@@ -254,6 +254,80 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertIsNotNone(ticket.assigned_date)
 
     @with_transaction()
+    def test_followers_of_new_ticket_once(self):
+        "An assignee who follows the team follows a new ticket once"
+        pool = Pool()
+        Follower = pool.get('ir.chat.follower')
+        company = create_company()
+        with set_company(company):
+            agent = create_agent('agent')
+            team = self._create_team(follower_users=[('add', [agent.id])])
+            ticket = self._create_ticket(
+                team, user=agent.id, contact_email='Carol@Customer.example')
+
+            self.assertEqual(
+                self._followers(ticket), ['Carol@Customer.example', 'agent'])
+            followers = Follower.search([('helpdesk_ticket', '=', ticket.id)])
+            self.assertEqual(len(followers), 2)
+            channel, = {f.channel for f in followers}
+            self.assertEqual(channel.resource, ticket)
+            self.assertRegex(channel.identifier, r'^[0-9a-f]{32}$')
+
+    @with_transaction()
+    def test_team_changes_reach_new_tickets(self):
+        "A new ticket takes the stage and followers the team has now"
+        pool = Pool()
+        Stage = pool.get('helpdesk.stage')
+        Team = pool.get('helpdesk.team')
+        company = create_company()
+        with set_company(company):
+            boss = create_agent('boss')
+            team = self._create_team()
+            first = self._create_ticket(team)
+            self.assertEqual(first.stage.category, 'new')
+            self.assertEqual(self._followers(first), [])
+
+            Team.write([team], {'follower_users': [('add', [boss.id])]})
+            triage, = Stage.create([{
+                        'name': "Triage", 'category': 'new', 'sequence': 0,
+                        'teams': [('add', [team.id])],
+                        }])
+            second = self._create_ticket(team)
+            self.assertEqual(second.stage, triage)
+            self.assertEqual(self._followers(second), ['boss'])
+
+            Stage.write([triage], {'category': 'in_progress'})
+            self.assertEqual(self._create_ticket(team).stage, first.stage)
+            Stage.write([first.stage], {'teams': [('add', [team.id])]})
+            Stage.write([triage], {'category': 'new'})
+            self.assertEqual(self._create_ticket(team).stage, triage)
+            other = self._create_team(name="Sales")
+            Stage.write([triage], {
+                    'teams': [('remove', [team.id]), ('add', [other.id])],
+                    })
+            self.assertEqual(self._create_ticket(team).stage, first.stage)
+
+            Team.write([team], {'follower_users': [('remove', [boss.id])]})
+            self.assertEqual(self._followers(self._create_ticket(team)), [])
+
+    @with_transaction()
+    def test_assignments_of_new_team(self):
+        "A transaction counts the assignments of the team it creates"
+        pool = Pool()
+        Assignment = pool.get('helpdesk.team.assignment')
+        company = create_company()
+        with set_company(company):
+            agent = create_agent('agent')
+            team = self._create_team()
+            # On PostgreSQL, the counter of an uncommitted team is kept by
+            # the transaction itself: another connection would wait for it
+            for _ in range(3):
+                self._create_ticket(team, user=agent.id)
+
+            assignment, = Assignment.search([('team', '=', team.id)])
+            self.assertEqual((assignment.user, assignment.count), (agent, 3))
+
+    @with_transaction()
     def test_stage_email_template(self):
         "A ticket entering a stage with a template sends it to the customer"
         pool = Pool()
