@@ -11,13 +11,14 @@ from sql import Literal, Null
 from sql.functions import CurrentTimestamp, Lower
 
 from trytond.backend import MAX_QUERY_PARAMS
+from trytond.cache import freeze, unfreeze
 from trytond.i18n import gettext
 from trytond.model import (
     ChatMixin, DeactivableMixin, Index, ModelSQL, ModelView, fields,
     sequence_ordered)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.pyson import Eval, Id, If
+from trytond.pyson import Eval, Id, If, PYSONDecoder, PYSONEncoder
 from trytond.tools import grouped_slice
 from trytond.tools.email_ import EmailNotValidError, normalize_email
 from trytond.transaction import Transaction, without_check_access
@@ -547,7 +548,7 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         Follower = pool.get('ir.chat.follower')
         follower = Follower.__table__()
         cursor = Transaction().connection.cursor()
-        for sub_tickets in grouped_slice(tickets):
+        for sub_tickets in grouped_slice(tickets, MAX_QUERY_PARAMS):
             cursor.execute(*follower.update(
                     [follower.helpdesk_through_team], [False],
                     where=follower.helpdesk_ticket.in_(
@@ -871,9 +872,13 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def read(cls, ids, fields_names):
-        # A page of the list reads 80 tickets: trytond gives the string of a
-        # selection with a fields_get for each row and the rec_name with an
-        # instance for each row, both come here from the columns
+        # A page of the list reads 80 tickets. trytond gives the string of
+        # a selection with a fields_get for each row, the rec_name with an
+        # instance for each row, the context of a relation (the customer's)
+        # evaluated for each row and the tags with a search and a read of
+        # their relation: here they come from the columns, a context for
+        # each value of what it depends on and one query.
+        transaction = Transaction()
         suffix = ':string'
         strings = {
             n[:-len(suffix)] for n in fields_names
@@ -881,14 +886,29 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                     cls._fields.get(n[:-len(suffix)]), 'selection', None),
                 (list, tuple))}
         rec_name = 'rec_name' in fields_names
-        if not strings and not rec_name:
+        contextual = defaultdict(list)
+        if 'related_read_limit' not in transaction.context:
+            for name in fields_names:
+                fname, dot, subfield = name.partition('.')
+                field = cls._fields.get(fname)
+                if (dot and field is not None and field._type == 'many2one'
+                        and field.context
+                        and field.depends <= cls._fields.keys()):
+                    contextual[fname].append(subfield)
+        tags = ('tags' in fields_names
+            and not any(n.startswith('tags.') for n in fields_names))
+        if not (strings or rec_name or contextual or tags):
             return super().read(ids, fields_names)
         names = [n for n in fields_names
             if n != 'rec_name'
-            and not (n.endswith(suffix) and n[:-len(suffix)] in strings)]
+            and not (n.endswith(suffix) and n[:-len(suffix)] in strings)
+            and not ('.' in n and n.partition('.')[0] in contextual)
+            and not (tags and n == 'tags')]
         needed = set(strings)
         if rec_name:
             needed |= {'number', 'name'}
+        for fname in contextual:
+            needed |= {fname} | cls._fields[fname].depends
         extra = needed - set(names)
         rows = super().read(ids, names + sorted(extra))
         definitions = cls.fields_get(sorted(strings)) if strings else {}
@@ -898,6 +918,10 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             for row in rows:
                 row[name + suffix] = field.get_selection_string(
                     selection, row[name])
+        for fname, subfields in contextual.items():
+            cls._read_contextual(fname, subfields, rows)
+        if tags:
+            cls._read_tags(rows)
         for row in rows:
             if rec_name:
                 row['rec_name'] = cls._format_rec_name(
@@ -905,6 +929,54 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             for name in extra:
                 del row[name]
         return rows
+
+    @classmethod
+    def _read_contextual(cls, fname, subfields, rows):
+        """Add the subfields of the many2one fname to the rows, read in the
+        context of the field for each value of what it depends on"""
+        field = cls._fields[fname]
+        Target = field.get_target()
+        context = PYSONEncoder().encode(field.context)
+        depends = sorted(field.depends)
+        contexts, groups = {}, defaultdict(list)
+        for row in rows:
+            key = tuple(row[d] for d in depends)
+            if key not in contexts:
+                contexts[key] = freeze(PYSONDecoder(row).decode(context))
+            groups[contexts[key]].append(row)
+        for ctx, group in groups.items():
+            target_ids = list(dict.fromkeys(
+                    r[fname] for r in group
+                    if r[fname] is not None and r[fname] >= 0))
+            with Transaction().set_context(unfreeze(ctx)):
+                targets = {
+                    t['id']: t for t in Target.read(target_ids, subfields)}
+            for row in group:
+                value = row[fname]
+                row[fname + '.'] = (
+                    targets[value] if value is not None and value >= 0
+                    else None)
+
+    @classmethod
+    def _read_tags(cls, rows):
+        "Add the ids of the tags of the rows, in the order they were given"
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        TicketTag = pool.get('helpdesk.ticket-helpdesk.tag')
+        ModelAccess.check(TicketTag.__name__, 'read')
+        table = TicketTag.__table__()
+        cursor = Transaction().connection.cursor()
+        tags = defaultdict(list)
+        for sub_ids in grouped_slice(
+                [r['id'] for r in rows], MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(
+                    table.ticket, table.tag,
+                    where=table.ticket.in_(list(sub_ids)),
+                    order_by=[table.ticket, table.id]))
+            for ticket_id, tag_id in cursor:
+                tags[ticket_id].append(tag_id)
+        for row in rows:
+            row['tags'] = tuple(tags[row['id']])
 
     @classmethod
     def copy(cls, tickets, default=None):
@@ -943,7 +1015,7 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         followers = {t.id: [] for t in tickets}
         query = cls._followers_query(invited=name == 'invited_users')
         cursor = Transaction().connection.cursor()
-        for sub_ids in grouped_slice(list(followers)):
+        for sub_ids in grouped_slice(list(followers), MAX_QUERY_PARAMS):
             cursor.execute(*query.select(
                     query.ticket, query.user,
                     where=query.ticket.in_(list(sub_ids))

@@ -5,6 +5,7 @@
 import datetime as dt
 from email.message import EmailMessage
 
+from trytond.model import ModelSQL
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
@@ -126,6 +127,48 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
             {k for r in rows for k in r},
             {'id', 'name', 'priority', 'priority:string', 'state:string',
                 'channel:string'})
+
+    @with_transaction()
+    def test_read_list_as_trytond(self):
+        "A read of the list gives what trytond's own read gives"
+        pool = Pool()
+        Ticket = pool.get('helpdesk.ticket')
+        Tag = pool.get('helpdesk.tag')
+        Party = pool.get('party.party')
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            agent = create_agent('agent')
+            urgent, vip, billing = Tag.create([
+                    {'name': "Urgent"}, {'name': "VIP"}, {'name': "Billing"}])
+            carol, dan = Party.create([{'name': "Carol"}, {'name': "Dan"}])
+            tickets = [
+                self._create_ticket(
+                    team, party=carol.id, user=agent.id,
+                    tags=[('add', [vip.id, urgent.id])]),
+                self._create_ticket(team, party=dan.id),
+                self._create_ticket(
+                    team, priority='3', tags=[('add', [billing.id])]),
+                ]
+            Ticket.write([tickets[1]], {'tags': [('add', [billing.id])]})
+            ids = [t.id for t in tickets]
+            fields = [
+                'name', 'party', 'party.rec_name', 'company',
+                'company.rec_name', 'user', 'user.rec_name', 'tags',
+                'priority', 'priority:string', 'state:string', 'rec_name',
+                '_timestamp']
+
+            ours = Ticket.read(ids, fields)
+            theirs = ModelSQL.read.__func__(Ticket, ids, fields)
+
+        self.assertEqual(ours, theirs)
+        rows = sorted(ours, key=lambda r: ids.index(r['id']))
+        self.assertEqual(
+            [(r['party.'] or {}).get('rec_name') for r in rows],
+            ["Carol", "Dan", None])
+        self.assertEqual(
+            [r['tags'] for r in rows],
+            [(vip.id, urgent.id), (billing.id,), (billing.id,)])
 
     @with_transaction()
     def test_transfer_deciders(self):
