@@ -2,6 +2,7 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 
+from trytond.cache import Cache
 from trytond.model import ModelSQL, ModelView, fields, sequence_ordered
 from trytond.pool import Pool
 
@@ -46,9 +47,22 @@ class Stage(sequence_ordered(), ModelSQL, ModelView):
     def default_fold(cls):
         return False
 
+    _state_cache = Cache('helpdesk.stage.state', context=False)
+
     @property
     def closing(self):
         return self.category in CLOSING_CATEGORIES
+
+    @classmethod
+    def get_ticket_state(cls, stage_id):
+        """Return the category and the fold of the stage, which every
+        ticket entering it copies"""
+        values = cls._state_cache.get(stage_id)
+        if values is None:
+            stage = cls(stage_id)
+            values = (stage.category, stage.fold)
+            cls._state_cache.set(stage_id, values)
+        return values
 
     @classmethod
     def on_modification(cls, mode, stages, field_names=None):
@@ -57,6 +71,7 @@ class Stage(sequence_ordered(), ModelSQL, ModelView):
         Ticket = pool.get('helpdesk.ticket')
         super().on_modification(mode, stages, field_names=field_names)
         Team._new_ticket_cache.clear()
+        cls._state_cache.clear()
         if mode == 'write' and field_names & {'category', 'fold'}:
             for stage in stages:
                 tickets = Ticket.search([

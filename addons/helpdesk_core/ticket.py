@@ -425,10 +425,11 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                             'helpdesk_core.msg_team_no_stage',
                             team=team.rec_name))
         if values.get('stage'):
-            stage = Stage(values['stage'])
-            values['state'] = stage.category
-            values['folded'] = stage.fold
-            values['closed_date'] = now if stage.closing else None
+            category, fold = Stage.get_ticket_state(values['stage'])
+            values['state'] = category
+            values['folded'] = fold
+            values['closed_date'] = (
+                now if category in CLOSING_CATEGORIES else None)
         if mode == 'create' and values.get('user'):
             values['assigned_date'] = now
         if values.get('contact_email'):
@@ -566,13 +567,20 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         "Return the agent the customer is bound to, when available"
         pool = Pool()
         Leave = pool.get('helpdesk.calendar.leave')
-        party = self.party
-        if (party and party.helpdesk_agent and party.helpdesk_agent.active
-                and party.helpdesk_team == self.team
-                and not Leave.users_on_leave(
-                    [party.helpdesk_agent], moment,
-                    calendar=self.team.calendar)):
-            return party.helpdesk_agent
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        if not self.party:
+            return
+        # Only the routing of the customer, not the whole party
+        route, = Party.read(
+            [self.party.id], ['helpdesk_agent', 'helpdesk_team'])
+        if (route['helpdesk_agent'] is None
+                or route['helpdesk_team'] != self.team.id):
+            return
+        agent = User(route['helpdesk_agent'])
+        if agent.active and not Leave.users_on_leave(
+                [agent], moment, calendar=self.team.calendar):
+            return agent
 
     @classmethod
     def assign_automatically(cls, tickets, force=False):
