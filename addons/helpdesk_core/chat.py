@@ -7,7 +7,7 @@ import re
 from email.message import Message as EmailMessage
 from email.utils import getaddresses
 
-from sql import Cast, Null
+from sql import Cast, Literal, Null
 from sql.functions import Lower, Substring
 
 from trytond.model import Index, fields
@@ -178,6 +178,20 @@ class Follower(metaclass=PoolMeta):
     @classmethod
     def default_helpdesk_through_team(cls):
         return False
+
+    @classmethod
+    def helpdesk_unmark_through_team(cls, tickets, user=None):
+        """Make the users who follow the tickets through their team (of
+        user, if given) followers of their own: the team no longer shows
+        them the tickets. tickets is a list or a query of ticket ids."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        where = ((table.helpdesk_through_team == Literal(True))
+            & table.helpdesk_ticket.in_(tickets))
+        if user is not None:
+            where &= table.user == user
+        cursor.execute(*table.update(
+                [table.helpdesk_through_team], [False], where=where))
 
     @classmethod
     def helpdesk_invited_where(cls, table):

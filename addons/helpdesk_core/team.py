@@ -426,18 +426,12 @@ class TeamFollower(ModelSQL):
 
     @classmethod
     def _stop_following_through_team(cls, pairs):
-        """Keep the users who no longer follow the teams as followers of
-        the teams' tickets they followed: the team no longer shows them"""
+        "The users no longer follow the teams of the (team, user) pairs"
         pool = Pool()
         Follower = pool.get('ir.chat.follower')
         Ticket = pool.get('helpdesk.ticket')
-        follower = Follower.__table__()
         ticket = Ticket.__table__()
-        cursor = Transaction().connection.cursor()
         for team_id, user_id in pairs:
-            cursor.execute(*follower.update(
-                    [follower.helpdesk_through_team], [False],
-                    where=(follower.user == user_id)
-                    & (follower.helpdesk_through_team == Literal(True))
-                    & follower.helpdesk_ticket.in_(ticket.select(
-                            ticket.id, where=ticket.team == team_id))))
+            Follower.helpdesk_unmark_through_team(
+                ticket.select(ticket.id, where=ticket.team == team_id),
+                user=user_id)

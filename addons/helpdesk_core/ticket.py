@@ -543,18 +543,12 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def _clear_through_team(cls, tickets):
-        """Keep the users who followed the tickets through their team as
-        followers of their own: the tickets moved to another team"""
+        "The tickets moved to another team: its followers no longer see them"
         pool = Pool()
         Follower = pool.get('ir.chat.follower')
-        follower = Follower.__table__()
-        cursor = Transaction().connection.cursor()
         for sub_tickets in grouped_slice(tickets, MAX_QUERY_PARAMS):
-            cursor.execute(*follower.update(
-                    [follower.helpdesk_through_team], [False],
-                    where=follower.helpdesk_ticket.in_(
-                        [t.id for t in sub_tickets])
-                    & (follower.helpdesk_through_team == Literal(True))))
+            Follower.helpdesk_unmark_through_team(
+                [t.id for t in sub_tickets])
 
     @classmethod
     def _record_assignments(cls, tickets):
