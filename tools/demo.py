@@ -8,7 +8,14 @@
 Creates the SQLite database (its name is the file name without ".sqlite")
 with the five helpdesk modules and Persian, loads the demo data with proteus
 and prints the demo logins, also written to demo-logins.txt beside the
-database, where tools/serve-demo reads them.
+database, where tools/serve-demo reads them. The files attached to the
+tickets are in trytond's filestore beside the database: the directory of
+the database's name.
+
+Besides the agents' side, the data shows the customers' side: the team
+published on the website, the customer accounts of the portal (with the
+tickets they follow, their ratings and the files shared with them) and the
+announcements.
 
 A database that already exists is left as it is and its logins are printed
 again; --force rebuilds it. The database is built under another name and
@@ -31,11 +38,14 @@ import logging
 import os
 import random
 import secrets
+import shutil
 import socket
 import sqlite3
+import struct
 import sys
 import tempfile
 import time
+import zlib
 from collections import Counter, defaultdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -54,6 +64,7 @@ ADMIN_LOGIN = 'admin'
 ADMIN_PASSWORD = 'admin'
 ADMIN_EMAIL = 'admin@trytonsupport.example'
 AGENT_PASSWORD = 'helpdesk'
+PORTAL_PASSWORD = 'portal'
 EMAIL_FROM = 'Tryton Support Co. <support@trytonsupport.example>'
 
 COMPANY = "Tryton Support Co."
@@ -87,8 +98,16 @@ TEAMS = {
         description=(
             "Questions about orders, deliveries, returns and your account. "
             "We answer within one business day."),
+        # What Persian-speaking customers read on the website
+        persian=dict(
+            name="خدمات مشتریان",
+            description=(
+                "پرسش‌های مربوط به سفارش، ارسال، مرجوعی کالا و حساب "
+                "کاربری شما. ما ظرف یک روز کاری پاسخ می‌دهیم.")),
         sequence=10,
-        visibility='internal',
+        # The customers follow their tickets in the portal and rate them
+        visibility='portal',
+        website_published=True,
         auto_assign=True,
         assign_method='balanced',
         leaders=['sophie'],
@@ -104,8 +123,14 @@ TEAMS = {
         description=(
             "Help with our devices and software: installation, error "
             "messages, printers, network and sign-in problems."),
+        persian=dict(
+            name="پشتیبانی فنی",
+            description=(
+                "کمک دربارهٔ دستگاه‌ها و نرم‌افزارهای ما: نصب، پیام‌های "
+                "خطا، چاپگرها، شبکه و مشکلات ورود به حساب.")),
         sequence=20,
         visibility='invited',
+        website_published=False,
         auto_assign=True,
         assign_method='equal_count',
         leaders=['daniel', 'tomas'],
@@ -121,8 +146,14 @@ TEAMS = {
         description=(
             "Invoices, payments, refunds and subscriptions. Please quote "
             "your invoice number."),
+        persian=dict(
+            name="امور مالی",
+            description=(
+                "صورتحساب‌ها، پرداخت‌ها، بازپرداخت‌ها و اشتراک‌ها. لطفاً "
+                "شمارهٔ صورتحساب خود را بنویسید.")),
         sequence=30,
         visibility='assigned',
+        website_published=False,
         auto_assign=False,
         assign_method='balanced',
         leaders=['sophie'],
@@ -210,6 +241,7 @@ CUSTOMERS = [
         "1200 Harbor Avenue", "98101", "Seattle", True, ('care', 'aisha'), [
             ("Hannah Weber", 'hannah.weber@northwind.example'),
             ("Jonas Pohl", 'it@northwind.example'),
+            ("Mia Laurent", 'mia.laurent@northwind.example'),
             ]),
     ("Blue Harbor Logistics", 'en', 'office@blueharbor.example',
         '+31 10 555 0144', "Waalhaven 7", "3089 JH", "Rotterdam",
@@ -982,6 +1014,23 @@ PERSIAN_TOPICS = {
             thanks="پیدا کردم، سپاسگزارم.",
             note="Pointed to the account page.",
             ),
+        dict(
+            subject="بستهٔ سفارش {order} آسیب‌دیده رسید",
+            description=(
+                "جعبهٔ سفارش {order} له شده بود و بدنهٔ {product} داخل آن "
+                "ترک خورده است. عکس بسته را پیوست کرده‌ام."),
+            type='complaint', tags=["Delivery", "Return"], priority='2',
+            ask=(
+                "از عکس سپاسگزاریم. لطفاً شمارهٔ سریال دستگاه را هم برای "
+                "ما بفرستید تا دستگاه جایگزین را ارسال کنیم."),
+            customer="شمارهٔ سریال SN-{ref} است.",
+            answer=(
+                "یک {product} جایگزین بدون هزینه برای شما ارسال شد و تا دو "
+                "روز کاری دیگر می‌رسد. نیازی به بازگرداندن دستگاه "
+                "آسیب‌دیده نیست."),
+            thanks="دستگاه جدید رسید، خیلی ممنون!",
+            note="Claim {ref} filed with the carrier, replacement sent.",
+            ),
         ],
     'tech': [
         dict(
@@ -1074,6 +1123,141 @@ CHANNELS = [
     ('email', 40), ('website', 20), ('portal', 15), ('phone', 12),
     ('livechat', 8), ('internal', 3), ('api', 2)]
 
+# The files of a topic that come through the website, shared with the
+# customer: those the customer sends with the ticket ('description') or
+# with their answer to the agent's question ('customer'), and those the
+# agent sends with the answer ('answer'). See make_file.
+TOPIC_FILES = {
+    "Parcel arrived damaged": {
+        'customer': ['damaged-box.png', 'shipping-label.png']},
+    "Wrong item in my package": {'description': ['received-item.png']},
+    "Warranty claim for my {product}": {
+        'customer': ['purchase-invoice.pdf']},
+    "Missing user manual for the {product}": {
+        'answer': ['user-manual-fr.pdf']},
+    "Quote for 25 units of {product}": {'answer': ['quote.pdf']},
+    "بستهٔ سفارش {order} آسیب‌دیده رسید": {
+        'description': ['damaged-box.png']},
+    }
+
+# The stars customers give to the solved tickets of the teams that ask for
+# a rating, with what they may write
+RATINGS = [(5, 55), (4, 32), (3, 13)]
+RATING_COMMENTS = {
+    5: [
+        "Quick and friendly answer, thank you!",
+        "Solved with the first reply. Great service.",
+        "Very helpful, everything was clearly explained.",
+        ],
+    4: [
+        "Solved, but it took a couple of days.",
+        "Good help, I only had to wait a bit for the first answer.",
+        ],
+    3: [
+        "OK in the end, but I had to explain the problem twice.",
+        "It works now, though the answers were slow.",
+        ],
+    }
+PERSIAN_RATING_COMMENTS = {
+    5: [
+        "پاسخ سریع و دقیق بود، سپاسگزارم.",
+        "خیلی خوب راهنمایی کردید، ممنون!",
+        ],
+    4: ["مشکل حل شد، فقط کمی طول کشید."],
+    3: ["در نهایت حل شد، ولی چند بار باید توضیح می‌دادم."],
+    }
+# How many of the solved tickets of those teams the customers rate
+RATED = 0.4
+
+# The customer accounts of the website (web.user): e-mail (a contact of
+# the customer), customer, customer manager (sees every ticket of the
+# customer, the others those they follow), mobile number to sign in with a
+# code, who, what they see
+PORTAL_USERS = [
+    ('hannah.weber@northwind.example', "Northwind Traders", True, None,
+        "Hannah Weber, Northwind Traders: customer manager",
+        "sees every ticket of the company"),
+    ('it@northwind.example', "Northwind Traders", False, None,
+        "Jonas Pohl, Northwind Traders", "sees the tickets he follows"),
+    ('mia.laurent@northwind.example', "Northwind Traders", False, None,
+        "Mia Laurent, Northwind Traders", "sees the tickets she follows"),
+    ('shirin.ahmadi@mail.example', "شیرین احمدی", False, '+989121234567',
+        "Shirin Ahmadi, pages in Persian",
+        "sees the tickets she follows; also signs in with her mobile"),
+    ]
+
+# Tickets of the portal accounts, besides the ones they get by chance:
+# team, contact e-mail, topic (its subject), final state, channel, rating
+# of a solved ticket (stars, comment), e-mails of colleagues who follow it
+PORTAL_TICKETS = [
+    dict(team='care', contact='hannah.weber@northwind.example',
+        subject="Quote for 25 units of {product}", state='solved',
+        channel='portal', followers=['mia.laurent@northwind.example'],
+        rating=(5, "Quote received the same day, thank you!")),
+    dict(team='care', contact='hannah.weber@northwind.example',
+        subject="Parcel arrived damaged", state='waiting',
+        channel='website'),
+    dict(team='care', contact='it@northwind.example',
+        subject="Wrong item in my package", state='solved',
+        channel='portal',
+        rating=(4, "Sorted quickly, but the wrong item was annoying.")),
+    dict(team='care', contact='it@northwind.example',
+        subject="Parcel arrived damaged", state='solved', channel='portal',
+        rating=(5, "Replacement sent at once. Excellent service.")),
+    dict(team='care', contact='it@northwind.example',
+        subject="Cannot change the e-mail address of my account",
+        state='in_progress', channel='portal'),
+    dict(team='care', contact='mia.laurent@northwind.example',
+        subject="Warranty claim for my {product}", state='solved',
+        channel='website',
+        rating=(3, "Fine in the end, but I had to send the invoice "
+            "twice.")),
+    dict(team='care', contact='mia.laurent@northwind.example',
+        subject="Missing user manual for the {product}", state='solved',
+        channel='portal', rating=(5, "The French manual, thanks!")),
+    dict(team='care', contact='mia.laurent@northwind.example',
+        subject="Change the delivery address of order {order}",
+        state='new', channel='portal',
+        followers=['it@northwind.example']),
+    dict(team='care', contact='shirin.ahmadi@mail.example',
+        subject="سفارش {order} هنوز تحویل نشده است", state='solved',
+        channel='portal',
+        rating=(5, "بسته دوباره ارسال شد و به موقع رسید. سپاسگزارم!")),
+    dict(team='care', contact='shirin.ahmadi@mail.example',
+        subject="بستهٔ سفارش {order} آسیب‌دیده رسید", state='waiting',
+        channel='website'),
+    ]
+
+# The announcements of the website: title, body, start and end (days from
+# now; end None: until further notice), teams (keys; empty: every team)
+ANNOUNCEMENTS = [
+    dict(
+        title="Deliveries delayed by a carrier strike",
+        body=(
+            "The staff of our main carrier are on strike until next week: "
+            "parcels may arrive two to three days late. There is no need "
+            "to contact us about a late delivery before then; we will "
+            "write to you if your order is affected. Thank you for your "
+            "patience."),
+        persian=dict(
+            title="تأخیر در ارسال به دلیل اعتصاب شرکت حمل‌ونقل",
+            body=(
+                "کارکنان شرکت حمل‌ونقل اصلی ما تا هفتهٔ آینده در اعتصاب "
+                "هستند و بسته‌ها ممکن است دو تا سه روز دیرتر برسند. تا آن "
+                "زمان نیازی نیست دربارهٔ تأخیر ارسال با ما تماس بگیرید؛ "
+                "اگر سفارش شما تحت تأثیر باشد به شما خبر می‌دهیم. از "
+                "صبر شما سپاسگزاریم.")),
+        start=-2, end=7, teams=['care']),
+    dict(
+        title="Customer portal maintenance on Saturday night",
+        body=(
+            "The customer portal will be unavailable on Saturday from "
+            "22:00 to 23:30 (London time) for maintenance. The e-mails you "
+            "send us meanwhile reach us as usual."),
+        persian=None,
+        start=-26, end=-22, teams=[]),
+    ]
+
 # How many tickets end in each state
 STATES = [
     ('new', 24), ('in_progress', 36), ('waiting', 20), ('solved', 100),
@@ -1139,10 +1323,13 @@ def remove_database(directory, name):
             os.remove(os.path.join(directory, name + suffix))
         except FileNotFoundError:
             pass
+    # The files of the attachments: trytond's filestore of the database
+    shutil.rmtree(os.path.join(directory, name), ignore_errors=True)
 
 
 def finish_database(directory, build, path):
-    "Copy the built database to path, with what its write-ahead log holds"
+    """Copy the built database to path, with what its write-ahead log
+    holds, and move its filestore beside it"""
     from trytond import backend
     backend.Database(build).close()
     partial = path + '.partial'
@@ -1157,8 +1344,12 @@ def finish_database(directory, build, path):
         target.close()
         source.close()
     directory_, name = os.path.split(path)
-    remove_database(directory_, name[:-len('.sqlite')])
+    name = name[:-len('.sqlite')]
+    remove_database(directory_, name)
     os.replace(partial, path)
+    if os.path.isdir(os.path.join(directory, build)):
+        os.replace(
+            os.path.join(directory, build), os.path.join(directory_, name))
     remove_database(directory, build)
 
 
@@ -1330,6 +1521,7 @@ class Loader:
         self.types = {}
         self.tags = {}
         self.customers = []
+        self.web_users = {}
         self.counter = Counter()
         # The story ends a few minutes before now
         self.anchor = _REAL_DATETIME.now().replace(
@@ -1513,7 +1705,8 @@ class Loader:
                 calendar=Calendar(self.calendar),
                 follower_emails=values['follower_emails'],
                 use_rating=values['use_rating'],
-                portal_close=values['portal_close'])
+                portal_close=values['portal_close'],
+                website_published=values['website_published'])
             for field in ['leaders', 'members', 'follower_users']:
                 getattr(team, field).extend(
                     User(self.users[l]) for l in values[field])
@@ -1521,6 +1714,10 @@ class Loader:
         Team.save(teams)
         for key, team in zip(TEAMS, teams):
             self.teams[key] = team.id
+            # What the Persian-speaking customers and agents read
+            Team._proxy.write(
+                [team.id], TEAMS[key]['persian'],
+                dict(self.context, language='fa'))
 
         stages = []
         for key, name, category, sequence, team in EXTRA_STAGES:
@@ -1587,6 +1784,49 @@ class Loader:
                     vip=vip, routing=routing,
                     contacts=contacts or [(name, email_)]))
 
+    def load_portal_users(self):
+        "Create the customer accounts of the website"
+        from proteus import Model
+        Party = Model.get('party.party')
+        WebUser = Model.get('web.user')
+        parties = {c['name']: c['id'] for c in self.customers}
+        users = []
+        for email_, customer, manager, mobile, *_ in PORTAL_USERS:
+            user = WebUser(email=email_, party=Party(parties[customer]))
+            user.email_valid = True
+            user.helpdesk_manager = manager
+            user.mobile = mobile
+            users.append(user)
+        WebUser.save(users)
+        self.web_users = {u.email: u.id for u in users}
+        set_password_hash(
+            self.config.database_name, 'web.user', list(
+                self.web_users.values()), PORTAL_PASSWORD)
+
+    def load_announcements(self):
+        "Publish the announcements of the website"
+        from proteus import Model
+        Announcement = Model.get('helpdesk.announcement')
+        Company = Model.get('company.company')
+        Team = Model.get('helpdesk.team')
+        now = _REAL_DATETIME.now().replace(second=0, microsecond=0)
+        for values in ANNOUNCEMENTS:
+            start = now + dt.timedelta(days=values['start'])
+            # Written the working day before it starts
+            self.clock.set(start - dt.timedelta(days=1))
+            announcement = Announcement(
+                title=values['title'], body=values['body'], start=start,
+                company=Company(self.company.id))
+            if values['end'] is not None:
+                announcement.end = now + dt.timedelta(days=values['end'])
+            announcement.teams.extend(
+                Team(self.teams[t]) for t in values['teams'])
+            announcement.save()
+            if values['persian']:
+                Announcement._proxy.write(
+                    [announcement.id], values['persian'],
+                    dict(self.context, language='fa'))
+
     # The story of the tickets ------------------------------------------------
 
     def plan(self):
@@ -1602,12 +1842,23 @@ class Loader:
         rng.shuffle(states)
         cancelled = [i for i, s in enumerate(states) if s == 'cancelled']
         spam = dict(zip(cancelled, SPAM))
+        # The tickets of the portal accounts take the place of others in
+        # the same state
+        portal = {}
+        for values in PORTAL_TICKETS:
+            for index, state in enumerate(states):
+                if (state == values['state'] and index not in spam
+                        and index not in portal):
+                    portal[index] = values
+                    break
         plans = []
         team_keys = list(TEAMS)
         team_weights = [TEAMS[k]['weight'] for k in team_keys]
         for index, state in enumerate(states):
             if index in spam:
                 plan = self.plan_spam(spam[index])
+            elif index in portal:
+                plan = self.plan_portal(portal[index])
             else:
                 team = rng.choices(team_keys, team_weights)[0]
                 plan = self.plan_ticket(team, state)
@@ -1615,7 +1866,7 @@ class Loader:
         # A few tickets come on the away day: nobody is there to take them
         away = [p for p in plans
             if p['state'] == 'solved' and TEAMS[p['team']]['auto_assign']
-            and not p['persian']][:3]
+            and not p['persian'] and not p['files']][:3]
         for plan in plans:
             if plan in away:
                 plan['channel'] = 'email'
@@ -1631,20 +1882,39 @@ class Loader:
             subject=spam['subject'], description=spam['description'],
             type=None, tags=[], priority='0', channel='email', party=None,
             contact_name=spam['name'], contact_email=spam['email'],
-            contact_phone=None, user=None, first_name=None, events=[
+            contact_phone=None, user=None, first_name=None, files={},
+            followers=[], events=[
                 ('note', self.rng.uniform(0.2, 3), 'leader',
                     "Spam: closing without an answer."),
                 ('cancel', 0.02, 'leader'),
                 ])
 
-    def plan_ticket(self, team, state):
+    def plan_portal(self, values):
+        "Plan the ticket of PORTAL_TICKETS values"
+        customer, = [c for c in self.customers
+            if values['contact'] in {e for _, e in c['contacts']}]
+        contact, = [c for c in customer['contacts']
+            if c[1] == values['contact']]
+        topics = TOPICS
+        if customer['language'] == 'fa' and values['team'] in PERSIAN_TOPICS:
+            topics = PERSIAN_TOPICS
+        topic, = [t for t in topics[values['team']]
+            if t['subject'] == values['subject']]
+        return self.plan_ticket(
+            values['team'], values['state'], customer=customer,
+            topic=topic, contact=contact, channel=values['channel'],
+            rating=values.get('rating'),
+            followers=values.get('followers', []))
+
+    def plan_ticket(self, team, state, customer=None, topic=None,
+            contact=None, channel=None, rating=None, followers=()):
+        "Plan a ticket, of a customer and a topic drawn unless given"
         rng = self.rng
-        customer = rng.choice(self.customers)
+        if customer is None:
+            customer = rng.choice(self.customers)
         persian = customer['language'] == 'fa' and team in PERSIAN_TOPICS
-        if persian:
-            topic = rng.choice(PERSIAN_TOPICS[team])
-        else:
-            topic = rng.choice(TOPICS[team])
+        if topic is None:
+            topic = rng.choice((PERSIAN_TOPICS if persian else TOPICS)[team])
         # Fill every text of the topic with the same values
         values = dict(
             order=f'SO{rng.randint(10200, 19800)}',
@@ -1660,8 +1930,16 @@ class Loader:
             year=rng.choice([2023, 2024]))
         texts = {k: v.format(**values) for k, v in topic.items()
             if isinstance(v, str)}
-        contact_name, contact_email = rng.choice(customer['contacts'])
-        channel = rng.choices(*zip(*CHANNELS))[0]
+        if contact is None:
+            contact = rng.choice(customer['contacts'])
+        contact_name, contact_email = contact
+        if channel is None:
+            channel = rng.choices(*zip(*CHANNELS))[0]
+        # The files come with what the customer sends through the website
+        files = {}
+        if (TEAMS[team]['visibility'] == 'portal'
+                and channel in {'website', 'portal'}):
+            files = TOPIC_FILES.get(topic['subject'], {})
 
         priority = int(topic['priority'])
         draw = rng.random()
@@ -1691,7 +1969,8 @@ class Loader:
             channel=channel, party=customer['id'],
             contact_name=contact_name, contact_email=contact_email,
             contact_phone=customer['phone'], user=user,
-            first_name=contact_name.split()[0])
+            first_name=contact_name.split()[0], values=values, files=files,
+            followers=list(followers), rating=rating)
         plan['events'] = self.plan_events(plan, texts)
         return plan
 
@@ -1702,13 +1981,14 @@ class Loader:
         state = plan['state']
         team = plan['team']
         persian = plan['persian']
+        files = plan['files']
         events = []
 
-        def reply(hours, body):
-            events.append(('reply', hours, 'user', body))
+        def reply(hours, body, files=()):
+            events.append(('reply', hours, 'user', body, list(files)))
 
-        def customer(hours, body):
-            events.append(('customer', hours, None, body))
+        def customer(hours, body, files=()):
+            events.append(('customer', hours, None, body, list(files)))
 
         def note(hours, body):
             # Some notes name a colleague: which one is drawn now
@@ -1773,18 +2053,22 @@ class Loader:
             return events
 
         # solved
-        if ask and rng.random() < 0.5:
+        # The customer sends the files the agent asks for
+        if ask and (files.get('customer') or rng.random() < 0.5):
             reply(rng.uniform(0.1, 3), ask)
             events.append(('wait', 0.01, 'user'))
             # The customer's answer reopens the ticket
-            customer(rng.uniform(1, 48), texts['customer'])
+            customer(rng.uniform(1, 48), texts['customer'],
+                files.get('customer', []))
             if rng.random() < 0.4:
                 note(rng.uniform(0.1, 3), texts['note'])
-            reply(rng.uniform(0.2, 8), texts['answer'])
+            reply(rng.uniform(0.2, 8), texts['answer'],
+                files.get('answer', []))
         else:
             if rng.random() < 0.3:
                 note(rng.uniform(0.1, 2), texts['note'])
-            reply(rng.uniform(0.2, 6), texts['answer'])
+            reply(rng.uniform(0.2, 6), texts['answer'],
+                files.get('answer', []))
         events.append(('solve', rng.uniform(0.01, 2), 'user'))
         draw = rng.random()
         if draw < 0.25:
@@ -1797,7 +2081,25 @@ class Loader:
             customer(rng.uniform(12, 72), rng.choice(STILL_BROKEN))
             reply(rng.uniform(0.5, 8), STILL_BROKEN_ANSWER)
             events.append(('solve', rng.uniform(0.5, 24), 'user'))
+        rating = plan['rating'] or self.draw_rating(plan)
+        if rating:
+            # In the portal, when the customer reads the answer
+            events.append(('rate', rng.uniform(0.5, 30), None, *rating))
         return events
+
+    def draw_rating(self, plan):
+        "Return the rating (stars, comment) the customer may give"
+        rng = self.rng
+        team = TEAMS[plan['team']]
+        if (not team['use_rating'] or team['visibility'] != 'portal'
+                or rng.random() >= RATED):
+            return None
+        stars = rng.choices(*zip(*RATINGS))[0]
+        comment = None
+        if rng.random() < 0.7:
+            comment = rng.choice((PERSIAN_RATING_COMMENTS if plan['persian']
+                    else RATING_COMMENTS)[stars])
+        return stars, comment
 
     def plan_dates(self, plan, day=None):
         "Date the creation and the events of the plan (created on the day)"
@@ -1904,6 +2206,13 @@ class Loader:
             'tags': [('add', [self.tags[t] for t in plan['tags']])],
             }
         plan['id'], = Ticket._proxy.create([values], self.context)
+        self.attach(plan, plan['files'].get('description', []))
+        if plan['followers']:
+            # Colleagues of the customer follow the ticket too
+            Channel = Model.get('ir.chat.channel')
+            for email_ in plan['followers']:
+                Channel._proxy.subscribe_email(
+                    f"helpdesk.ticket,{plan['id']}", email_, self.context)
         ticket, = Ticket._proxy.read([plan['id']], ['user'], self.context)
         if ticket['user']:
             # The product assigned the ticket
@@ -1938,7 +2247,7 @@ class Loader:
                     'stage': self.team_stages[plan['team']]['in_progress'],
                     }, self.context)
 
-    def do_reply(self, Ticket, plan, body):
+    def do_reply(self, Ticket, plan, body, files=()):
         "The agent replies publicly, with greeting and signature"
         name = AGENT_NAMES[plan['user']]
         if plan['persian']:
@@ -1949,7 +2258,8 @@ class Loader:
             content = (
                 f"Hello {plan['first_name']},\n\n{body}\n\n"
                 f"Best regards,\n{name}\n{TEAMS[plan['team']]['name']}")
-        self.post(plan, content, 'public')
+        message = self.post(plan, content, 'public')
+        self.attach(plan, files, message)
 
     def do_note(self, Ticket, plan, body, draw=0):
         colleagues = [AGENT_NAMES[m] for m in TEAMS[plan['team']]['members']
@@ -1961,13 +2271,36 @@ class Loader:
         from proteus import Model
         Channel = Model.get('ir.chat.channel')
         resource = f"helpdesk.ticket,{plan['id']}"
-        Channel._proxy.post(resource, content, audience, self.context)
+        message = Channel._proxy.post(
+            resource, content, audience, self.context)
         self.counter[f'{audience} messages'] += 1
+        return message
 
-    def do_customer(self, Ticket, plan, content):
-        "The customer answers by e-mail, through the mail gateway"
+    def attach(self, plan, names, message=None):
+        "Attach the files to the ticket, shared with the customer"
+        from proteus import Model
+        if not names:
+            return
+        Attachment = Model.get('ir.attachment')
+        Attachment._proxy.create([{
+                    'resource': f"helpdesk.ticket,{plan['id']}",
+                    'name': name,
+                    'type': 'data',
+                    'data': make_file(name, plan),
+                    'helpdesk_shared': True,
+                    'helpdesk_message': message,
+                    } for name in names], self.context)
+        self.counter['files'] += len(names)
+
+    def do_customer(self, Ticket, plan, content, files=()):
+        """The customer answers by e-mail, through the mail gateway, or
+        in the portal with the files"""
         from trytond.pool import Pool
         from trytond.transaction import Transaction
+        if (plan['contact_email'] in self.web_users
+                and plan['channel'] in {'website', 'portal'}) or files:
+            self.reply_in_portal(plan, content, files)
+            return
         with Transaction().start(
                 self.config.database_name, 0,
                 context=self.contexts[self.admin_id()]) as transaction:
@@ -2009,6 +2342,40 @@ class Loader:
             transaction.commit()
         self.counter['customer messages'] += 1
 
+    def reply_in_portal(self, plan, content, files):
+        "The customer answers in the portal, as its reply form does"
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+        with Transaction().start(
+                self.config.database_name, 0,
+                context=self.contexts[self.admin_id()]) as transaction:
+            pool = Pool()
+            Channel = pool.get('ir.chat.channel')
+            Message = pool.get('ir.chat.message')
+            ticket = pool.get('helpdesk.ticket')(plan['id'])
+            email_ = plan['contact_email']
+            channel = Channel._get_channel(ticket)
+            if not any(f.email == email_ for f in channel.followers):
+                Channel.subscribe_email(ticket, email_)
+            message = Message(
+                channel=channel, email=email_, audience='public',
+                content=content)
+            message.save()
+            message_id = message.id
+            Channel.dispatch_message(message, lambda u: u == email_)
+            transaction.commit()
+        self.attach(plan, files, message_id)
+        self.counter['customer messages'] += 1
+
+    def do_rate(self, Ticket, plan, stars, comment):
+        "The customer rates the solved ticket in the portal"
+        Ticket._proxy.write([plan['id']], {
+                'rating': stars,
+                'rating_comment': comment,
+                'rating_date': dt.datetime.now().replace(microsecond=0),
+                }, self.context)
+        self.counter['ratings'] += 1
+
     def do_wait(self, Ticket, plan):
         Ticket._proxy.wait([plan['id']], self.context)
 
@@ -2043,15 +2410,159 @@ def office_hours(moment):
     return moment.weekday() < 5 and 8 <= moment.hour < 18
 
 
+# --- Files -------------------------------------------------------------------
+
+def png(width, height, pixel):
+    "Return a PNG image whose pixel(x, y) is its (red, green, blue)"
+    def chunk(kind, data):
+        return (struct.pack('>I', len(data)) + kind + data
+            + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff))
+    rows = b''.join(
+        b'\x00' + b''.join(bytes(pixel(x, y)) for x in range(width))
+        for y in range(height))
+    return (b'\x89PNG\r\n\x1a\n'
+        + chunk(b'IHDR', struct.pack(
+                '>IIBBBBB', width, height, 8, 2, 0, 0, 0))
+        + chunk(b'IDAT', zlib.compress(rows, 9))
+        + chunk(b'IEND', b''))
+
+
+def pdf(title, lines):
+    "Return a PDF document of one page with the title and lines of text"
+    def text(value):
+        value = value.replace('\\', '\\\\')
+        return value.replace('(', '\\(').replace(')', '\\)')
+    content = '\n'.join([
+            'BT /F1 18 Tf 72 770 Td (%s) Tj ET' % text(title),
+            'BT /F1 11 Tf 72 735 Td 16 TL',
+            *('(%s) Tj T*' % text(line) for line in lines),
+            'ET'])
+    objects = [
+        '<< /Type /Catalog /Pages 2 0 R >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] '
+        '/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+        '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica '
+        '/Encoding /WinAnsiEncoding >>',
+        '<< /Length %d >>\nstream\n%s\nendstream' % (
+            len(content.encode('cp1252')), content),
+        ]
+    document = b'%PDF-1.4\n'
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(document))
+        document += f'{number} 0 obj\n{body}\nendobj\n'.encode('cp1252')
+    xref = len(document)
+    document += (
+        f'xref\n0 {len(objects) + 1}\n0000000000 65535 f \n'
+        + ''.join(f'{offset:010d} 00000 n \n' for offset in offsets)
+        + f'trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n'
+        f'startxref\n{xref}\n%EOF\n').encode('ascii')
+    return document
+
+
+def damaged_box(x, y):
+    "A crushed brown box with a crack, on a grey floor"
+    if not (24 <= x < 136 and 30 <= y < 104):
+        return (226, 226, 222) if (x // 16 + y // 16) % 2 else (214, 214, 210)
+    # The crack zigzags down the front of the box
+    crack = 62 + (y - 30) * 0.45 + (abs(y % 16 - 8) - 4) * 1.5
+    if abs(x - crack) < 1.8:
+        return (70, 45, 22)
+    if 62 <= y < 70:
+        return (214, 184, 128)
+    # The top left corner is crushed: darker
+    if x + y < 84:
+        return (140, 96, 52)
+    return (181, 128, 72)
+
+
+def shipping_label(x, y):
+    "A white shipping label with a barcode and lines of address"
+    if x < 4 or x >= 156 or y < 4 or y >= 106:
+        return (20, 20, 20) if x in {3, 156} or y in {3, 106} else (
+            236, 232, 220)
+    if 14 <= x < 146 and 14 <= y < 56:
+        bar = (0x6b5d3a9ce2d17b4d39a6e5 >> (x - 14) // 2 % 88) & 1
+        return (20, 20, 20) if bar else (255, 255, 255)
+    if 66 <= y < 100 and (y - 66) % 9 < 4:
+        # Four lines of address
+        if x >= 14 and x < 14 + [118, 84, 102, 60][(y - 66) // 9]:
+            return (90, 90, 90)
+    return (255, 255, 255)
+
+
+def received_item(x, y):
+    "A black headset on a white table"
+    cx, cy = 80, 84
+    distance = ((x - cx) ** 2 + (y - cy) ** 2) ** 0.5
+    if y <= cy and 50 <= distance < 58:
+        return (45, 45, 50)
+    for ear in [30, 130]:
+        if ((x - ear) ** 2 + (y - 90) ** 2) ** 0.5 < 16:
+            return (25, 25, 28)
+    return (250, 250, 246)
+
+
+IMAGES = {
+    'damaged-box.png': (160, 120, damaged_box),
+    'shipping-label.png': (160, 110, shipping_label),
+    'received-item.png': (160, 120, received_item),
+    }
+
+
+def make_file(name, plan):
+    "Return the content of the file of the ticket's plan"
+    if name in IMAGES:
+        return png(*IMAGES[name])
+    values = plan['values']
+    contact = plan['contact_name']
+    if name == 'quote.pdf':
+        return pdf(f"Quote Q-{values['ref']}", [
+                COMPANY,
+                f"For: {contact}",
+                "",
+                f"25 x {values['product']}",
+                "Volume discount: 8%",
+                "Delivery included",
+                "Valid for 30 days",
+                ])
+    elif name == 'user-manual-fr.pdf':
+        return pdf(f"{values['product']} - Manuel d'utilisation", [
+                "1. Mise en service",
+                "2. Raccordement",
+                "3. Entretien",
+                "4. Garantie",
+                ])
+    elif name == 'purchase-invoice.pdf':
+        return pdf(f"Invoice {values['invoice']}", [
+                COMPANY,
+                f"Customer: {contact}",
+                f"Order {values['order']}",
+                f"1 x {values['product']}: {values['amount']} EUR",
+                ])
+    raise ValueError(f"No content for the file {name}")
+
+
 def set_admin_password(database_name):
     """Set the demo password of admin, which the password rules refuse"""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
-    with Transaction().start(database_name, 0) as transaction:
+    with Transaction().start(database_name, 0):
         User = Pool().get('res.user')
         admin, = User.search([('login', '=', ADMIN_LOGIN)])
-        User.write([admin], {
-                'password_hash': User.hash_password(ADMIN_PASSWORD),
+    set_password_hash(database_name, 'res.user', [admin.id], ADMIN_PASSWORD)
+
+
+def set_password_hash(database_name, model, ids, password):
+    """Set the password of the users of model, a demo password that the
+    password rules refuse (too short)"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(database_name, 0) as transaction:
+        User = Pool().get(model)
+        User.write(User.browse(ids), {
+                'password_hash': User.hash_password(password),
                 })
         transaction.commit()
 
@@ -2070,20 +2581,25 @@ def load(database_name, tickets):
         loader.load_teams()
         loader.load_types_and_tags()
         loader.load_customers()
-        logger.info("company, %d agents, %d teams, %d customers",
-            len(AGENTS), len(TEAMS), len(CUSTOMERS))
+        loader.load_portal_users()
+        logger.info(
+            "company, %d agents, %d teams, %d customers, %d portal accounts",
+            len(AGENTS), len(TEAMS), len(CUSTOMERS), len(PORTAL_USERS))
         plans = loader.load_tickets()
+        loader.load_announcements()
     loader.read_old_notifications()
     set_admin_password(database_name)
     counts = Counter(p['state'] for p in plans)
     logger.info(
         "%d tickets (%s), %d public replies, %d internal notes, "
-        "%d customer e-mails; %d e-mails sent to the local sink",
+        "%d customer messages, %d ratings, %d shared files, "
+        "%d announcements; %d e-mails sent to the local sink",
         len(plans),
         ', '.join(f'{counts[s]} {s}' for s, _ in STATES),
         loader.counter['public messages'],
         loader.counter['internal messages'],
-        loader.counter['customer messages'], sink.count)
+        loader.counter['customer messages'], loader.counter['ratings'],
+        loader.counter['files'], len(ANNOUNCEMENTS), sink.count)
 
 
 # --- Logins ------------------------------------------------------------------
@@ -2111,12 +2627,34 @@ def logins():
         lines.append(f"  {login:<{width}}  {password:<{pwidth}}  {who}")
         if teams_:
             lines.append(f"  {'':<{width}}  {'':<{pwidth}}    {teams_}")
+
+    portal_teams = ", ".join(
+        t['name'] for t in TEAMS.values()
+        if t['visibility'] == 'portal' and t['website_published'])
+    lines += ["", "Portal logins (website /{database}/helpdesk/signin, "
+        f"team {portal_teams}):", ""]
+    width = max(len(u[0]) for u in PORTAL_USERS)
+    pwidth = max(len(PORTAL_PASSWORD), len("Password"))
+    lines.append(f"  {'E-mail':<{width}}  {'Password':<{pwidth}}  Who")
+    mobiles = []
+    for email_, _, _, mobile, who, sees in PORTAL_USERS:
+        lines.append(
+            f"  {email_:<{width}}  {PORTAL_PASSWORD:<{pwidth}}  {who}")
+        lines.append(f"  {'':<{width}}  {'':<{pwidth}}    {sees}")
+        if mobile:
+            mobiles.append(mobile)
+    for mobile in mobiles:
+        lines += ["", f"  Mobile sign-in: enter {mobile} under "
+            "\"Mobile number\" on the sign-in page;",
+            "  the code of the SMS is written to the server's output "
+            "(trytond's log)."]
     return '\n'.join(lines) + '\n'
 
 
 def print_logins(directory, name):
     text = logins().format(database=name)
-    with open(os.path.join(directory, 'demo-logins.txt'), 'w') as file:
+    with open(os.path.join(directory, 'demo-logins.txt'), 'w',
+            encoding='utf-8') as file:
         file.write(text)
     print()
     print(text)

@@ -19,8 +19,7 @@ from werkzeug.utils import send_from_directory
 import trytond.config as config
 from trytond.exceptions import RateLimitException, UserError, UserWarning
 from trytond.protocols.wrappers import Response, with_pool, with_transaction
-from trytond.tools.email_ import (
-    EmailNotValidError, normalize_email, validate_email)
+from trytond.tools.email_ import normalize_email
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
@@ -346,10 +345,9 @@ def _form_values(site, team):
     errors = {}
     if not values['contact_name']:
         errors['contact_name'] = _("Enter your name.")
-    try:
-        validate_email(values['contact_email'])
+    if website.is_email(values['contact_email']):
         values['contact_email'] = normalize_email(values['contact_email'])
-    except EmailNotValidError:
+    else:
         errors['contact_email'] = _("Enter a valid e-mail address.")
     if not values['name']:
         errors['name'] = _("Enter the subject of your request.")
@@ -561,10 +559,9 @@ def signup(site):
         site.check_rate('signup')
         if not values['name']:
             errors['name'] = site.gettext("Enter your name.")
-        try:
-            validate_email(values['email'])
+        if website.is_email(values['email']):
             values['email'] = normalize_email(values['email']).lower()
-        except EmailNotValidError:
+        else:
             errors['email'] = site.gettext("Enter a valid e-mail address.")
         password_error = _check_password(
             site, form.get('password', ''), form.get('confirm', ''))

@@ -98,6 +98,17 @@ def paragraphs(text):
     return Markup('<br>\n').join(text.split('\n'))
 
 
+# One address, no display name; trytond's validate_email is a no-op
+# without email-validator, and that one would resolve the domain
+EMAIL_RE = re.compile(
+    r'^[^@\s<>(),;:"\[\]]+@[^@\s<>(),;:"\[\]]+\.[^@\s.<>(),;:"\[\]]+$')
+
+
+def is_email(value):
+    "Whether value looks like one deliverable e-mail address"
+    return bool(value) and len(value) <= 254 and bool(EMAIL_RE.match(value))
+
+
 class Formatter:
     "Dates, numbers and durations in a language"
 
@@ -121,8 +132,8 @@ class Formatter:
         if not value:
             return ''
         if isinstance(value, dt.datetime):
-            value = babel.dates.to_timezone(
-                self._aware(value), self.timezone).date()
+            value = self._aware(value).astimezone(
+                babel.dates.get_timezone(self.timezone)).date()
         return babel.dates.format_date(
             value, format=format, locale=self.locale)
 
