@@ -5,8 +5,7 @@
 import datetime as dt
 
 from trytond.i18n import gettext
-from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, fields)
+from trytond.model import DeactivableMixin, Index, ModelSQL, ModelView, fields
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 

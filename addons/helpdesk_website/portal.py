@@ -157,7 +157,8 @@ def waiting_since(ticket):
 
 def conversation(ticket):
     """The public messages of the ticket, oldest first, with the files
-    that came with each: [(message, role, [attachment])]"""
+    that came with each: [(message, role, [attachment])], and the files
+    that came with the request itself"""
     pool = Pool()
     Message = pool.get('ir.chat.message')
     Ticket = pool.get('helpdesk.ticket')
@@ -165,14 +166,16 @@ def conversation(ticket):
             ('channel.resource', '=', str(ticket)),
             ('audience', '=', 'public'),
             ], order=[('create_date', 'ASC'), ('id', 'ASC')])
-    files = {}
+    files, request_files = {}, []
     for attachment in shared_files([ticket]):
         if attachment.helpdesk_message:
             files.setdefault(attachment.helpdesk_message.id, []).append(
                 attachment)
+        else:
+            request_files.append(attachment)
     return [
         (m, Ticket._chat_author_role(m), files.get(m.id, []))
-        for m in messages]
+        for m in messages], request_files
 
 
 def shared_files(tickets):

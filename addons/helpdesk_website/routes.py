@@ -24,6 +24,7 @@ from trytond.transaction import Transaction
 from trytond.wsgi import app
 
 from . import portal, security, website
+from .web import party_language
 
 logger = logging.getLogger(__name__)
 PREFIX = '/<database_name>/helpdesk'
@@ -73,13 +74,12 @@ class Site:
         if not self.browser:
             self.browser = security.new_token()
             self.cookies[security.BROWSER_COOKIE] = self.browser
-        party_language = (
-            self.user.party.lang.code
-            if self.user and self.user.party and self.user.party.lang
-            else None)
+        language_of_party = None
+        if self.user and self.user.party:
+            language_of_party = party_language(self.user.party)
         self.language = website.best_language(
             request.accept_languages, request.args.get('lang'),
-            request.cookies.get('helpdesk_language'), party_language)
+            request.cookies.get('helpdesk_language'), language_of_party)
         if request.args.get('lang') == self.language:
             self.cookies['helpdesk_language'] = self.language
 
@@ -619,7 +619,8 @@ def _send_reset(site, user, first=False):
             'reset', user.reset_password_token, email=user.email))
 
 
-@page()
+# The link of the e-mail validates and signs in: it writes on GET
+@page(readonly=False)
 @route('/validate/<token>', methods=['GET'])
 def validate(site, token):
     WebUser = site.pool.get('web.user')
@@ -751,9 +752,10 @@ def _portal_ticket(site, ticket_id):
 
 def _render_ticket(site, ticket, status=HTTPStatus.OK, **values):
     values.setdefault('errors', {})
+    messages, request_files = portal.conversation(ticket)
     return site.render(
         'portal_ticket.html', status=status, ticket=ticket,
-        messages=portal.conversation(ticket),
+        messages=messages, request_files=request_files,
         waiting=portal.waiting_since(ticket), now=dt.datetime.now(),
         banners=site.announcements(teams=[ticket.team]), **values)
 
@@ -884,5 +886,9 @@ def portal_file(site, attachment_id, name):
 @page()
 @route('/announcements', methods=['GET'])
 def announcements(site):
+    "Every current announcement: the general ones and those of the teams"
+    Team = site.pool.get('helpdesk.team')
+    teams = Team.search([('visibility', '=', 'portal')])
     return site.render(
-        'announcements.html', announcements=site.announcements(), banners=[])
+        'announcements.html', announcements=site.announcements(teams=teams),
+        banners=[])

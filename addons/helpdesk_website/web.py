@@ -32,6 +32,21 @@ def normalize_mobile(value):
     return value
 
 
+def party_language(party):
+    """The code of the party's language; it is a value per company: the
+    one of the company of the context, else of the first company"""
+    pool = Pool()
+    Company = pool.get('company.company')
+    Party = pool.get('party.party')
+    company = Transaction().context.get('company')
+    if not company:
+        companies = Company.search([], order=[('id', 'ASC')], limit=1)
+        company = companies[0].id if companies else None
+    with Transaction().set_context(company=company):
+        lang = Party(party.id).lang
+    return lang.code if lang else None
+
+
 class WebUser(metaclass=PoolMeta):
     __name__ = 'web.user'
 
@@ -149,9 +164,9 @@ class LoginCode(ModelSQL):
                     'code_hash': f'{salt}${_hash_code(salt, code)}',
                     'expire': dt.datetime.now() + cls.timeout(),
                     }])
-        language = (user.party.lang.code
-            if user.party and user.party.lang
-            else Transaction().language)
+        language = (
+            user.party and party_language(user.party)
+            or Transaction().language)
         with Transaction().set_context(language=language):
             text = gettext('helpdesk_website.msg_login_code_sms', code=code)
         Configuration(1).send_sms(user.mobile, text)

@@ -109,12 +109,28 @@ def is_email(value):
     return bool(value) and len(value) <= 254 and bool(EMAIL_RE.match(value))
 
 
+# The digits of the numbering systems of our languages that are not Latin
+DIGITS = {
+    'arabext': '۰۱۲۳۴۵۶۷۸۹',
+    }
+
+
 class Formatter:
     "Dates, numbers and durations in a language"
 
     def __init__(self, language, timezone=None):
         self.locale = babel.Locale.parse(language)
         self.timezone = timezone
+        # Babel formats with the Latin digits and separators; Persian
+        # is written with its own
+        system = self.locale.default_numbering_system
+        self._numbering = 'default' if system in DIGITS else 'latn'
+        self._digits = (
+            str.maketrans('0123456789', DIGITS[system])
+            if system in DIGITS else {})
+
+    def _localise(self, text):
+        return text.translate(self._digits)
 
     def _aware(self, value):
         if value.tzinfo is None:
@@ -124,9 +140,9 @@ class Formatter:
     def datetime(self, value, format='medium'):
         if not value:
             return ''
-        return babel.dates.format_datetime(
-            self._aware(value), format=format, tzinfo=self.timezone,
-            locale=self.locale)
+        return self._localise(babel.dates.format_datetime(
+                self._aware(value), format=format, tzinfo=self.timezone,
+                locale=self.locale))
 
     def date(self, value, format='medium'):
         if not value:
@@ -134,27 +150,27 @@ class Formatter:
         if isinstance(value, dt.datetime):
             value = self._aware(value).astimezone(
                 babel.dates.get_timezone(self.timezone)).date()
-        return babel.dates.format_date(
-            value, format=format, locale=self.locale)
+        return self._localise(babel.dates.format_date(
+                value, format=format, locale=self.locale))
 
     def duration(self, value):
         "A duration as people say it: 3 hours, 2 days"
         if value is None:
             return ''
-        return babel.dates.format_timedelta(
-            value, threshold=1, locale=self.locale)
+        return self._localise(babel.dates.format_timedelta(
+                value, threshold=1, locale=self.locale))
 
     def number(self, value):
-        return babel.numbers.format_decimal(value, locale=self.locale)
+        return self._localise(babel.numbers.format_decimal(
+                value, locale=self.locale,
+                numbering_system=self._numbering))
 
     def size(self, value):
         "A size of file in bytes, kB or MB"
         for unit, factor in [('MB', 1e6), ('kB', 1e3)]:
             if value >= factor:
-                return '%s %s' % (babel.numbers.format_decimal(
-                        round(value / factor, 1), locale=self.locale), unit)
-        return '%s B' % babel.numbers.format_decimal(
-            value, locale=self.locale)
+                return '%s %s' % (self.number(round(value / factor, 1)), unit)
+        return '%s B' % self.number(value)
 
 
 @lru_cache(maxsize=None)

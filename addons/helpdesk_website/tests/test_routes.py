@@ -5,6 +5,7 @@
 application: what each page shows, what each form saves, and what every
 route refuses"""
 
+import datetime as dt
 import logging
 import re
 import unittest
@@ -82,6 +83,16 @@ class WebsiteTestCase(unittest.TestCase):
                 'email': email, 'password': password}, client=client)
         self.assertEqual(response.status_code, 303, response.text[:2000])
         return client
+
+    def web_user(self, email, **values):
+        "Create a validated web user of email"
+        with Transaction().start(DB_NAME, 0) as transaction:
+            WebUser = Pool().get('web.user')
+            user, = WebUser.create([{
+                        'email': email, 'password': PASSWORD,
+                        'email_valid': True, **values}])
+            transaction.commit()
+        return user
 
     def count(self, model, domain):
         with Transaction().start(DB_NAME, 0, readonly=True):
@@ -194,6 +205,13 @@ class WebsiteTestCase(unittest.TestCase):
         other = Client(app, Response)
         self.assertEqual(
             other.get(response.headers['Location']).status_code, 404)
+        # The files of the request are on its portal page
+        self.web_user('vera.files@visitor.example')
+        client = self.sign_in('vera.files@visitor.example')
+        page = self.get(f'/portal/tickets/{ticket.id}', client=client).text
+        files = page.split('id="request-files"', 1)[1].split('</ul>', 1)[0]
+        for name in ['invoice.pdf', 'notes.txt', 'photo.png']:
+            self.assertIn(name, files)
 
     def test_submit_matches_customer(self):
         "A visitor with a customer's e-mail files the ticket for it"
@@ -355,6 +373,22 @@ class WebsiteTestCase(unittest.TestCase):
                 '', response.text).replace(number, 'NUMBER')
         self.assertEqual(
             mobile('+98 912 000 1111'), mobile('+98 912 999 9999'))
+
+    def test_party_language(self):
+        "The pages of a signed-in customer are in the language of the party"
+        with Transaction().start(DB_NAME, 0, context={
+                    'company': self.company_id,
+                    }) as transaction:
+            pool = Pool()
+            Lang = pool.get('ir.lang')
+            Party = pool.get('party.party')
+            persian, = Lang.search([('code', '=', 'fa')])
+            party, = Party.create([{'name': "Parsa", 'lang': persian.id}])
+            transaction.commit()
+        self.web_user('parsa@parsa.example', party=party.id)
+        client = self.sign_in('parsa@parsa.example')
+        page = self.get('/portal/tickets', client=client)
+        self.assertIn('<html lang="fa" dir="rtl">', page.text)
 
     def test_signin_password_and_signout(self):
         client = self.sign_in('ann@acme.example')
@@ -684,9 +718,26 @@ class WebsiteTestCase(unittest.TestCase):
                         'title': "Maintenance on Sunday",
                         'body': "The portal stops from 2 to 4.",
                         'company': company.id,
+                        }, {
+                        'title': "Billing closed on Friday",
+                        'company': company.id,
+                        'teams': [('add', [self.data.unpublished.id])],
+                        }, {
+                        'title': "Gone already",
+                        'company': company.id,
+                        'start': dt.datetime(2020, 1, 1),
+                        'end': dt.datetime(2020, 1, 2),
                         }])
             transaction.commit()
         page = self.get('/').text
         self.assertIn("Maintenance on Sunday", page)
+        self.assertNotIn("Billing closed on Friday", page)
         page = self.get('/announcements').text
         self.assertIn("The portal stops from 2 to 4.", page)
+        self.assertIn("Billing closed on Friday", page)
+        self.assertNotIn("Gone already", page)
+        # The team's banner is on the pages of its tickets
+        client = self.sign_in('ann@acme.example')
+        page = self.get(
+            f'/portal/tickets/{self.data.tickets.billing.id}', client=client)
+        self.assertIn("Billing closed on Friday", page.text)
