@@ -28,18 +28,21 @@ from .web import party_language
 
 logger = logging.getLogger(__name__)
 PREFIX = '/<database_name>/helpdesk'
-PRIORITIES = [
-    ('0', "Low"), ('1', "Medium"), ('2', "High"), ('3', "Urgent")]
-STATES = [
-    ('open', "Open"), ('closed', "Closed"), ('new', "New"),
-    ('in_progress', "In Progress"), ('waiting', "Waiting for You"),
-    ('solved', "Solved"), ('cancelled', "Cancelled")]
-MAX_TEXT = 20000
 
 
 def _(message):
     "Mark a message for the catalogue: translated when shown"
     return message
+
+
+PRIORITIES = [
+    ('0', _("Low")), ('1', _("Medium")), ('2', _("High")),
+    ('3', _("Urgent"))]
+STATES = [
+    ('open', _("Open")), ('closed', _("Closed")), ('new', _("New")),
+    ('in_progress', _("In Progress")), ('waiting', _("Waiting for You")),
+    ('solved', _("Solved")), ('cancelled', _("Cancelled"))]
+MAX_TEXT = 20000
 
 
 class PageError(Exception):
