@@ -534,38 +534,82 @@ class WebsiteTestCase(unittest.TestCase):
         self.assertEqual(response.status_code, 303)
 
     def test_access_matrix(self):
-        "Every portal route refuses the tickets a customer may not see"
+        "Every portal route answers 404 for the tickets a customer may not see"
         t = self.data.tickets
+        tickets = {
+            'member': t.member, 'colleague': t.colleague, 'other': t.other,
+            'internal': t.internal, 'billing': t.billing}
+        # Who sees which ticket, as the record rules of the portal say
+        sees = {
+            'member': {'member', 'billing'},
+            'manager': {'member', 'colleague', 'billing'},
+            'other': {'other'},
+            'unvalidated': set(),
+            }
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Attachment = pool.get('ir.attachment')
+            WebUser = pool.get('web.user')
+            files = {
+                key: Attachment.create([{
+                            'resource': str(ticket), 'name': f'{key}.txt',
+                            'type': 'data',
+                            'data': b'secret of ' + key.encode(),
+                            'helpdesk_shared': True}])[0].id
+                for key, ticket in tickets.items()}
+            # The address of the account is not proved: it sees nothing
+            WebUser.create([{
+                        'email': 'ann.unproved@acme.example',
+                        'password': PASSWORD, 'party': self.data.acme.id,
+                        'helpdesk_manager': True}])
+            transaction.commit()
         clients = {
             'anonymous': Client(app, Response),
             'member': self.sign_in('ann@acme.example'),
             'manager': self.sign_in('boss@acme.example'),
             'other': self.sign_in('gina@globex.example'),
+            'unvalidated': self.sign_in('ann.unproved@acme.example'),
             }
-        # The ticket of the colleague: only the manager sees it
-        expected = {
-            'anonymous': 303, 'member': 404, 'manager': None,
-            'other': 404}
-        routes = [
-            ('get', f'/portal/tickets/{t.colleague.id}', 200),
-            ('post', f'/portal/tickets/{t.colleague.id}/reply', 303),
-            ('post', f'/portal/tickets/{t.colleague.id}/close', 303),
-            # solved by the close above
-            ('post', f'/portal/tickets/{t.colleague.id}/rate', 303),
-            ]
+        routes = {
+            # route: the answer when the ticket is visible; the changes are
+            # sent without the CSRF token to change nothing: refused after
+            # the visibility
+            'page': ('get', '/portal/tickets/{id}', 200),
+            'reply': ('post', '/portal/tickets/{id}/reply', 403),
+            'close': ('post', '/portal/tickets/{id}/close', 403),
+            'rate': ('post', '/portal/tickets/{id}/rate', 403),
+            'file': ('get', '/portal/files/{file}/{key}.txt', 200),
+            }
         for role, client in clients.items():
-            for method, path, manager_status in routes:
-                with self.subTest(role=role, path=path):
-                    if method == 'get':
-                        response = self.get(path, client=client)
-                    else:
-                        response = self.post(
-                            path, {'content': f"From {role}", 'rating': '5'},
-                            client=client, csrf_from='/signin')
-                    status = expected[role] or manager_status
-                    self.assertEqual(response.status_code, status)
+            listing = self.get('/portal/tickets', client=client,
+                query_string={'state': 'all'}).text
+            file_list = self.get('/portal/files', client=client).text
+            for key, ticket in tickets.items():
+                visible = key in sees.get(role, set())
+                for route, (method, path, status) in routes.items():
+                    path = path.format(id=ticket.id, file=files[key], key=key)
+                    with self.subTest(role=role, ticket=key, route=route):
+                        if method == 'get':
+                            response = self.get(path, client=client)
+                        else:
+                            response = client.post(ROOT + path, data={
+                                    'content': f"From {role}",
+                                    'rating': '5'})
+                        if role == 'anonymous':
+                            expected = 303
+                        else:
+                            expected = status if visible else 404
+                        self.assertEqual(response.status_code, expected)
+                        if not visible:
+                            self.assertNotIn(
+                                str(escape(ticket.name)), response.text)
+                            self.assertNotIn('secret of', response.text)
+                with self.subTest(role=role, ticket=key, route='lists'):
+                    self.assertEqual(
+                        str(escape(ticket.name)) in listing, visible)
+                    self.assertEqual(f'{key}.txt' in file_list, visible)
         self.assertEqual(self.count('ir.chat.message', [
-                    ('content', 'in', ["From member", "From other"])]), 0)
+                    ('content', 'like', 'From %')]), 0)
 
     def test_reply_reopens_and_files(self):
         "A reply with a file reopens a waiting ticket; the file is listed"
