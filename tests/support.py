@@ -202,11 +202,15 @@ class TrytondServer:
         env['PYTHONUNBUFFERED'] = '1'
         self._log = open(self.log_file, 'w')
         self.process = subprocess.Popen(
-            trytond_command() + [
-                '-c', self.config_file, '-d', self.database],
+            self.command(),
             cwd=self.directory, env=env, stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent if sys.platform == 'linux' else None)
+
+    def command(self):
+        "The command line of the server"
+        return trytond_command() + [
+            '-c', self.config_file, '-d', self.database]
 
     def _wait_ready(self):
         deadline = time.monotonic() + SERVER_TIMEOUT
@@ -462,6 +466,27 @@ class WebClient:
 
     def row(self, text):
         return self.rows.filter(has_text=text)
+
+    def show_list(self, attempts=4):
+        """Switch the views of the tab until the list shows: from a form,
+        switching may show another view (a calendar) first"""
+        # The box of the tab's views comes before those of its fields'
+        box = self.tab.locator('.content-box').first
+        lists = box.locator(':scope > .tree-container')
+        for attempt in range(attempts):
+            if lists.count():
+                break
+            # The view shown is taken out of the page when another shows
+            view = box.locator(':scope > *').first.element_handle()
+            self.toolbar_button('switch_').click()
+            view.wait_for_element_state('hidden')
+        expect(lists).to_be_visible()
+
+    def search(self, text):
+        "Search the tab's list for text, in place of the filter it shows"
+        entry = self.tab.locator('.filter-box input[placeholder="Search"]')
+        entry.fill(text)
+        entry.press('Enter')
 
     def open_row(self, text):
         "Open the record of the list row showing text in a form"

@@ -336,7 +336,7 @@ def _form_values(site, team):
         'contact_email': form.get('contact_email', '').strip()[:200],
         'contact_phone': form.get('contact_phone', '').strip()[:50],
         'name': form.get('name', '').strip()[:200],
-        'description': form.get('description', '').strip()[:MAX_TEXT],
+        'description': _text(form.get('description', ''))[:MAX_TEXT],
         'priority': form.get('priority', '1'),
         'type': None,
         }
@@ -695,6 +695,11 @@ def _date(value):
         return None
 
 
+def _text(value):
+    "The text of a text area, its lines ended the way of Tryton"
+    return value.replace('\r\n', '\n').replace('\r', '\n').strip()
+
+
 def _int(value, default=None):
     try:
         return int(value)
@@ -775,7 +780,7 @@ def portal_ticket(site, ticket_id):
 def portal_reply(site, ticket_id):
     ticket = _portal_ticket(site, ticket_id)
     site.check_csrf()
-    content = site.request.form.get('content', '').strip()[:MAX_TEXT]
+    content = _text(site.request.form.get('content', ''))[:MAX_TEXT]
     errors = {}
     files = []
     try:

@@ -216,12 +216,15 @@ class WebsiteTestCase(unittest.TestCase):
     def test_submit_matches_customer(self):
         "A visitor with a customer's e-mail files the ticket for it"
         response = self.submit(
-            contact_email='Office@Globex.example', name="Matched")
+            contact_email='Office@Globex.example', name="Matched",
+            description="Line one\r\nLine two\r\n")
         self.assertEqual(response.status_code, 303, response.text[:3000])
         with Transaction().start(DB_NAME, 0, readonly=True):
             Ticket = Pool().get('helpdesk.ticket')
             ticket, = Ticket.search([('name', '=', "Matched")])
             self.assertEqual(ticket.party.id, self.data.globex.id)
+            # The lines of the browser's text area end as Tryton's
+            self.assertEqual(ticket.description, "Line one\nLine two")
 
     def test_submit_errors(self):
         "A form with mistakes says what is wrong and keeps what was typed"
