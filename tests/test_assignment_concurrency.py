@@ -12,8 +12,7 @@ from collections import Counter
 
 from trytond import backend
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    DB_NAME, activate_module, drop_db)
+from trytond.tests.test_tryton import DB_NAME, activate_module, drop_db
 from trytond.transaction import Transaction
 
 from .support import in_ci

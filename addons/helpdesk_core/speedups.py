@@ -21,9 +21,9 @@ All keep what trytond returns byte for byte; they only do it with fewer
 Python calls."""
 
 import trytond.ir.model
-import trytond.protocols.jsonrpc
 import trytond.ir.translation
 import trytond.model.modelsql
+import trytond.protocols.jsonrpc
 import trytond.protocols.wrappers
 import trytond.tools
 

@@ -25,8 +25,8 @@ from trytond.transaction import Transaction, without_check_access
 
 from .common import check_email
 from .exceptions import (
-    TicketDeleteError, TicketReassignError, TicketReplyError,
-    TicketStageError, TicketValidationError)
+    TicketDeleteError, TicketReassignError, TicketReplyError, TicketStageError,
+    TicketValidationError)
 from .stage import CATEGORIES, CLOSING_CATEGORIES
 from .team import agent_group_ids
 

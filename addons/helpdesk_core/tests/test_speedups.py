@@ -39,9 +39,9 @@ class SpeedupsTestCase(unittest.TestCase):
 
     def test_gzip_stream(self):
         "The compressed answer is the JSON of the result"
+        from trytond.modules.helpdesk_core import speedups
         from trytond.protocols.jsonrpc import encoder
         from trytond.protocols.wrappers import GzipStream
-        from trytond.modules.helpdesk_core import speedups
         result = {'result': [
                 {'id': i, 'name': f"Ticket {i} «پرینتر»",
                     'rows': list(range(i))}
@@ -62,8 +62,8 @@ class SpeedupsTestCase(unittest.TestCase):
         import datetime
         from decimal import Decimal
 
-        from trytond.protocols import jsonrpc
         from trytond.modules.helpdesk_core import speedups
+        from trytond.protocols import jsonrpc
         reference = jsonrpc.JSONEncoder(separators=(',', ':'))
         rows = [{
                 'id': i, 'name': f"Ticket {i} «پرینتر» \"quoted\"\n",
