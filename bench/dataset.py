@@ -11,6 +11,7 @@ inserted in bulk with SQL, with the values the application would give them.
 """
 
 import argparse
+import atexit
 import os
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from harness import (
     connect, create_database, database_exists, database_uri, drop_database,
     say, venv_script, write_config)
 
+# The password of admin in the base database (TRYTONPASSFILE)
+ADMIN_PASSWORD = 'admin'
 AGENT_LOGIN = 'bench_agent'
 AGENT_PASSWORD = 'Bench-Agent-Pass-7391'
 OTHER_AGENTS = 19
@@ -102,7 +105,7 @@ def build_base(name, extensions=EXTENSIONS):
         config = write_config(tmp)
         passfile = os.path.join(tmp, 'password')
         with open(passfile, 'w') as fd:
-            fd.write('admin\n')
+            fd.write(ADMIN_PASSWORD + '\n')
         env = {k: v for k, v in os.environ.items()
             if not k.startswith('TRYTOND_')}
         env['TRYTONPASSFILE'] = passfile
@@ -119,6 +122,36 @@ def build_base(name, extensions=EXTENSIONS):
             env=env, check=True)
     insert_parties(name, PARTIES)
     say(f"  base database {name} ready in {time.monotonic() - started:.0f}s")
+
+
+def ensure_module_base(options, name, module):
+    """Return name, a copy of the base database with module activated by
+    trytond-admin, built once per run (or reused from an earlier run with
+    --reuse-base) and dropped at exit unless kept"""
+    if name in _base_built:
+        return name
+    if options.reuse_base and database_exists(name):
+        say(f"  reusing the {module} base database {name}")
+    else:
+        base = ensure_base(options)
+        started = time.monotonic()
+        say(f"  building the {module} base database {name}")
+        create_database(name, template=base)
+        with tempfile.TemporaryDirectory(prefix='helpdesk-bench-') as tmp:
+            config = write_config(tmp)
+            env = {k: v for k, v in os.environ.items()
+                if not k.startswith('TRYTOND_')}
+            say(f"  activating {module} in {name} (trytond-admin)")
+            subprocess.run([
+                    venv_script('trytond-admin'), '-c', config, '-d', name,
+                    '-u', module, '--activate-dependencies'],
+                env=env, check=True, stdout=subprocess.DEVNULL)
+        say(f"  {module} base database ready in "
+            f"{time.monotonic() - started:.0f}s")
+    _base_built.add(name)
+    if not (options.keep or options.reuse_base):
+        atexit.register(drop_database, name)
+    return name
 
 
 def cleanup(options):

@@ -283,8 +283,10 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def write_config(directory, port=None):
-    "Write a trytond configuration for the benchmarks, return its path"
+def write_config(directory, port=None, extra=None):
+    """Write a trytond configuration for the benchmarks, return its path
+
+    extra adds sections: {section: {option: value}}"""
     path = os.path.join(directory, 'trytond.conf')
     lines = [
         '[database]',
@@ -294,6 +296,10 @@ def write_config(directory, port=None):
         ]
     if port:
         lines += ['[web]', f'listen = 127.0.0.1:{port}', '']
+    for section, options in (extra or {}).items():
+        lines.append(f'[{section}]')
+        lines += [f'{name} = {value}' for name, value in options.items()]
+        lines.append('')
     with open(path, 'w') as fd:
         fd.write('\n'.join(lines))
     return path
@@ -339,11 +345,15 @@ class TrytondServer:
     """One real trytond process serving database on a free local port
 
     With sql_log set to a path, every SQL statement the server runs is
-    written to that file (trytond's cursor logging at DEBUG level)."""
+    written to that file (trytond's cursor logging at DEBUG level).
+    config adds sections to the server's configuration (see write_config).
+    """
 
-    def __init__(self, database, sql_log=None, start_timeout=120):
+    def __init__(self, database, sql_log=None, start_timeout=120,
+            config=None):
         self.database = database
         self.sql_log = sql_log
+        self.config = config
         self.start_timeout = start_timeout
         self.port = None
         self.process = None
@@ -352,7 +362,7 @@ class TrytondServer:
     def start(self):
         self._tmp = tempfile.TemporaryDirectory(prefix='helpdesk-bench-')
         self.port = free_port()
-        config = write_config(self._tmp.name, self.port)
+        config = write_config(self._tmp.name, self.port, self.config)
         cmd = [venv_script('trytond'), '-c', config, '-d', self.database]
         if self.sql_log:
             logconf = os.path.join(self._tmp.name, 'logging.conf')
@@ -411,6 +421,27 @@ class TrytondServer:
         self.stop()
 
 
+def http_request(connection, method, path, body, headers):
+    """Send a request on the kept-alive connection (reconnecting once if
+    the server closed it), return the response and its body, ungzipped"""
+    for attempt in range(2):
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            break
+        except (http.client.RemoteDisconnected, BrokenPipeError,
+                ConnectionResetError):
+            # The server closed the kept-alive connection: reconnect
+            connection.close()
+            if attempt:
+                raise
+    if (response.getheader('Content-Encoding') == 'gzip'
+            and data[:2] == b'\x1f\x8b'):
+        data = gzip.decompress(data)
+    return response, data
+
+
 class RpcError(Exception):
     pass
 
@@ -444,24 +475,10 @@ class RpcClient:
                 'method': method,
                 'params': list(params),
                 }).encode()
-        for attempt in range(2):
-            try:
-                self.connection.request(
-                    'POST', self.path, body=body, headers=self.headers)
-                response = self.connection.getresponse()
-                data = response.read()
-                break
-            except (http.client.RemoteDisconnected, BrokenPipeError,
-                    ConnectionResetError):
-                # The server closed the kept-alive connection: reconnect
-                self.connection.close()
-                if attempt:
-                    raise
+        response, data = http_request(
+            self.connection, 'POST', self.path, body, self.headers)
         if response.status != 200:
             raise RpcError(f"{method}: HTTP {response.status} {data[:500]!r}")
-        if (response.getheader('Content-Encoding') == 'gzip'
-                and data[:2] == b'\x1f\x8b'):
-            data = gzip.decompress(data)
         result = json.loads(data)
         if result.get('error'):
             raise RpcError(f"{method}: {result['error']!r}")

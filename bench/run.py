@@ -39,6 +39,7 @@ BENCHMARK_MODULES = [
     'bench_sla_cron',
     'bench_ticket_list_restricted',
     'bench_assignment_decision',
+    'bench_website',
     ]
 
 

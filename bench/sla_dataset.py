@@ -9,54 +9,25 @@ measures that run inside trytond (no RPC: a deadline takes less time than a
 request) run in a process of their own, as dataset.py's setup does, and print
 their figures as JSON."""
 
-import atexit
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 
 import dataset
-from harness import (
-    create_database, database_exists, drop_database, say, venv_script,
-    write_config)
+from harness import write_config
 
 # As dataset.py's HELPDESK_BENCH_BASE: two runs at the same time must not
 # build and drop the same database
 SLA_BASE = os.environ.get(
     'HELPDESK_BENCH_SLA_BASE', 'bench_helpdesk_sla_base')
-_built = set()
 
 
 def ensure_sla_base(options):
     """Return the name of the SLA base database, built once per run (or
     reused from an earlier run with --reuse-base)"""
-    if SLA_BASE in _built:
-        return SLA_BASE
-    if options.reuse_base and database_exists(SLA_BASE):
-        say(f"  reusing the SLA base database {SLA_BASE}")
-    else:
-        base = dataset.ensure_base(options)
-        started = time.monotonic()
-        say(f"  building the SLA base database {SLA_BASE}")
-        create_database(SLA_BASE, template=base)
-        with tempfile.TemporaryDirectory(prefix='helpdesk-bench-') as tmp:
-            config = write_config(tmp)
-            env = {k: v for k, v in os.environ.items()
-                if not k.startswith('TRYTOND_')}
-            say(f"  activating helpdesk_sla in {SLA_BASE} (trytond-admin)")
-            subprocess.run([
-                    venv_script('trytond-admin'), '-c', config,
-                    '-d', SLA_BASE, '-u', 'helpdesk_sla',
-                    '--activate-dependencies'],
-                env=env, check=True, stdout=subprocess.DEVNULL)
-        say(f"  SLA base database ready in "
-            f"{time.monotonic() - started:.0f}s")
-    _built.add(SLA_BASE)
-    if not (options.keep or options.reuse_base):
-        atexit.register(drop_database, SLA_BASE)
-    return SLA_BASE
+    return dataset.ensure_module_base(options, SLA_BASE, 'helpdesk_sla')
 
 
 def measure_in_trytond(script, database, *args):
