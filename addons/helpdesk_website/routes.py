@@ -316,10 +316,13 @@ def teams(site):
 
 def _website_team(site, team_id):
     Team = site.pool.get('helpdesk.team')
-    for team in Team.website_teams():
-        if team.id == team_id:
-            return team
-    not_found()
+    teams = Team.search([
+            ('id', '=', team_id),
+            Team.website_domain(),
+            ], limit=1)
+    if not teams:
+        not_found()
+    return teams[0]
 
 
 def _ticket_types(site):

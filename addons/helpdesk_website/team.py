@@ -59,9 +59,14 @@ class Team(metaclass=PoolMeta):
         return action
 
     @classmethod
+    def website_domain(cls):
+        "The domain of the teams whose form is on the website"
+        return [
+            ('visibility', '=', 'portal'),
+            ('website_published', '=', True),
+            ]
+
+    @classmethod
     def website_teams(cls):
         "The teams whose form is on the website, in their order"
-        return cls.search([
-                ('visibility', '=', 'portal'),
-                ('website_published', '=', True),
-                ])
+        return cls.search(cls.website_domain())
