@@ -14,6 +14,7 @@ from trytond.modules.helpdesk_website import security, website
 from trytond.modules.helpdesk_website.web import normalize_mobile
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from .tools import executable, pdf, png
 
@@ -245,6 +246,22 @@ class HelpdeskWebsiteTestCase(CompanyTestMixin, ModuleTestCase):
             Attempt.add('signin')
         self.assertTrue(Attempt.exceeded('signin'))
         self.assertFalse(Attempt.exceeded('ticket_form'))
+
+        # The attempts out of the window are pruned, now and then
+        old, = Attempt.search([], limit=1)
+        table = Attempt.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.create_date],
+                [dt.datetime.now() - dt.timedelta(days=1)],
+                where=table.id == old.id))
+        self.assertFalse(Attempt.exceeded('signin'))
+        prune_every = security.PRUNE_EVERY
+        security.PRUNE_EVERY = 1
+        self.addCleanup(setattr, security, 'PRUNE_EVERY', prune_every)
+        Attempt.add('ticket_form')
+        self.assertNotIn(old, Attempt.search([]))
+        self.assertEqual(Attempt.search_count([]), 2)
 
     def test_uploads_checked_by_content(self):
         "The type of a file is read from its content, not its name"
