@@ -6,7 +6,7 @@ their ticket forms, the customer accounts, the portal and the
 announcements"""
 
 import datetime as dt
-import logging
+import json
 import os
 import urllib.parse
 from functools import wraps
@@ -26,7 +26,6 @@ from trytond.wsgi import app
 from . import portal, security, website
 from .web import party_language
 
-logger = logging.getLogger(__name__)
 PREFIX = '/<database_name>/helpdesk'
 
 
@@ -159,7 +158,6 @@ class Site:
                 html, status=status, content_type='text/html; charset=utf-8'))
 
     def json(self, data, status=HTTPStatus.OK):
-        import json
         return self.response(Response(
                 json.dumps(data), status=status,
                 content_type='application/json'))
