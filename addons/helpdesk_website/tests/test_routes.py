@@ -226,6 +226,39 @@ class WebsiteTestCase(unittest.TestCase):
             # The lines of the browser's text area end as Tryton's
             self.assertEqual(ticket.description, "Line one\nLine two")
 
+    def test_submit_assigned(self):
+        "The form's ticket is assigned like any other ticket of the team"
+        with Transaction().start(DB_NAME, 0, context={
+                    'company': self.company_id,
+                    }) as transaction:
+            pool = Pool()
+            ModelData = pool.get('ir.model.data')
+            Team = pool.get('helpdesk.team')
+            User = pool.get('res.user')
+            agent, = User.create([{
+                        'login': 'website-agent', 'name': "Website Agent",
+                        'groups': [('add', [ModelData.get_id(
+                                        'helpdesk_core', 'group_helpdesk')])],
+                        'companies': [('add', [self.company_id])],
+                        'company': self.company_id,
+                        }])
+            team, = Team.create([{
+                        'name': "Assigned Desk", 'visibility': 'portal',
+                        'website_published': True, 'auto_assign': True,
+                        'members': [('add', [agent.id])],
+                        }])
+            transaction.commit()
+        data = self.ticket_form(name="To assign")
+        response = self.post(f'/teams/{team.id}', data,
+            content_type='multipart/form-data')
+        self.assertEqual(response.status_code, 303, response.text[:3000])
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Ticket = Pool().get('helpdesk.ticket')
+            ticket, = Ticket.search([('name', '=', "To assign")])
+            self.assertEqual(ticket.team.id, team.id)
+            self.assertEqual(ticket.user.id, agent.id)
+            self.assertTrue(ticket.assigned_date)
+
     def test_submit_errors(self):
         "A form with mistakes says what is wrong and keeps what was typed"
         before = self.count('helpdesk.ticket', [])
