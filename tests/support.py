@@ -349,20 +349,15 @@ def launch_chromium(playwright):
         executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
-class WebClient:
-    """Tryton's web client (sao) in a Playwright page, driven as a user
-    does: by the labels, buttons and menus on the screen"""
+class WatchedPage:
+    """A Playwright page whose script errors, console errors and refused
+    requests are kept in problems, to tell why a test failed"""
 
-    # What the client asks for and may not get: the English translation
-    # (English is the source language) and the database list (disabled)
-    EXPECTED_FAILURES = [
-        (405, '/locale/'),
-        (403, 'common.db.list'),
-        ]
+    # What the page may ask for and not get: (status, text of the request)
+    EXPECTED_FAILURES = []
 
-    def __init__(self, page, url):
+    def watch(self, page):
         self.page = page
-        self.url = url
         self.problems = []
         page.set_default_timeout(TIMEOUT * 1000)
         page.on('pageerror', self._page_error)
@@ -387,6 +382,22 @@ class WebClient:
             if response.status == status and text in what:
                 return
         self.problems.append(f"HTTP {response.status}: {what}")
+
+
+class WebClient(WatchedPage):
+    """Tryton's web client (sao) in a Playwright page, driven as a user
+    does: by the labels, buttons and menus on the screen"""
+
+    # What the client asks for and may not get: the English translation
+    # (English is the source language) and the database list (disabled)
+    EXPECTED_FAILURES = [
+        (405, '/locale/'),
+        (403, 'common.db.list'),
+        ]
+
+    def __init__(self, page, url):
+        self.url = url
+        self.watch(page)
 
     def diagnostic(self):
         "What the user sees that may explain a failure"

@@ -247,7 +247,7 @@ def sms_codes(log, number):
     return codes
 
 
-class Website:
+class Website(support.WatchedPage):
     """The helpdesk website of a database in a Playwright page, used as a
     visitor does; it keeps what went wrong in the browser (script errors,
     failed requests, dialogs) for the test to check"""
@@ -258,33 +258,10 @@ class Website:
         ]
 
     def __init__(self, page, url, database):
-        self.page = page
         self.root = f"{url.rstrip('/')}/{database}/helpdesk"
-        self.problems = []
         self.dialogs = []
-        page.set_default_timeout(support.TIMEOUT * 1000)
-        page.on('pageerror', self._page_error)
-        page.on('console', self._console)
-        page.on('response', self._response)
+        self.watch(page)
         page.on('dialog', self._dialog)
-
-    def _page_error(self, error):
-        self.problems.append(f"JavaScript error: {error}")
-
-    def _console(self, message):
-        if (message.type == 'error'
-                and not message.text.startswith('Failed to load resource')):
-            self.problems.append(f"Console error: {message.text}")
-
-    def _response(self, response):
-        if response.status < 400:
-            return
-        request = response.request
-        for status, text in self.EXPECTED_FAILURES:
-            if response.status == status and text in response.url:
-                return
-        self.problems.append(
-            f"HTTP {response.status}: {request.method} {response.url}")
 
     def _dialog(self, dialog):
         # A script of a customer's text would open it
