@@ -151,7 +151,9 @@ class Site:
         values.update(
             site=self, user=self.user, csrf_token=self.csrf_token,
             csrf_field=security.CSRF_FIELD,
-            honeypot_field=security.HONEYPOT_FIELD)
+            honeypot_field=security.HONEYPOT_FIELD,
+            upload_limits=security.upload_limits(),
+            upload_accept=security.UPLOAD_ACCEPT)
         values.setdefault('banners', self.announcements())
         html = website.render(template, self.language, **values)
         return self.response(Response(
@@ -422,8 +424,6 @@ def team_form(site, team_id):
         'team_form.html', team=team, values=values, errors=errors,
         types=_ticket_types(site), priorities=PRIORITIES,
         banners=site.announcements(teams=[team]),
-        max_files=security.setting('upload_count', 10),
-        max_size=security.setting('upload_size', 10 * 1000 * 1000),
         status=HTTPStatus.BAD_REQUEST if errors else HTTPStatus.OK)
 
 

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections import namedtuple
 
 import puremagic
 from sql import Null
@@ -150,13 +151,26 @@ def content_type(filename, data):
     return MIME_TYPES[extension]
 
 
+UploadLimits = namedtuple('UploadLimits', ['count', 'size', 'total'])
+
+
+def upload_limits():
+    "The number of files of a form, the size of each and of all in bytes"
+    return UploadLimits(
+        count=setting('upload_count', 10),
+        size=setting('upload_size', 10 * 1000 * 1000),
+        total=setting('upload_total', 25 * 1000 * 1000))
+
+
+# The accept attribute of the file inputs: the extensions we take
+UPLOAD_ACCEPT = ','.join('.' + extension for extension in FILE_TYPES)
+
+
 def check_uploads(files):
     """Check the uploaded files: (filename, data) pairs, their count, size
     and total size, and the type of each by its content.
     Returns [(filename, mime type, data)]."""
-    max_count = setting('upload_count', 10)
-    max_size = setting('upload_size', 10 * 1000 * 1000)
-    max_total = setting('upload_total', 25 * 1000 * 1000)
+    max_count, max_size, max_total = upload_limits()
     files = [(n, d) for n, d in files if n or d]
     if len(files) > max_count:
         raise UploadError(
