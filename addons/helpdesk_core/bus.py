@@ -64,11 +64,24 @@ def _guard(subscribe):
     return wrapper
 
 
+def set_endpoint(rule, endpoint):
+    """Give the rule another endpoint, and werkzeug's index of the rules by
+    endpoint too: matching a rule looks it up there"""
+    rules_by_endpoint = app.url_map._rules_by_endpoint
+    for key, rules in list(rules_by_endpoint.items()):
+        if rule in rules:
+            rules.remove(rule)
+            if not rules:
+                del rules_by_endpoint[key]
+    rule.endpoint = endpoint
+    rules_by_endpoint.setdefault(endpoint, []).append(rule)
+
+
 def install():
-    for rule in app.url_map.iter_rules():
+    for rule in list(app.url_map.iter_rules()):
         if (rule.endpoint is trytond.bus.subscribe
                 and not getattr(rule.endpoint, 'helpdesk_guard', False)):
-            rule.endpoint = _guard(rule.endpoint)
+            set_endpoint(rule, _guard(rule.endpoint))
 
 
 install()

@@ -23,7 +23,7 @@ from trytond.tools import grouped_slice
 from trytond.tools.email_ import EmailNotValidError, normalize_email
 from trytond.transaction import Transaction, without_check_access
 
-from .common import check_email
+from .common import check_email, html_to_text, is_html
 from .exceptions import (
     TicketDeleteError, TicketReassignError, TicketReplyError, TicketStageError,
     TicketValidationError)
@@ -729,7 +729,11 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def _send_stage_email(cls, tickets):
-        "Post the email template of the stage to the customer"
+        """Post the email template of the stage to the customer
+
+        The conversation keeps the text; the subject and the HTML of the
+        template go with the message in the context, as
+        helpdesk_email_subject and helpdesk_email_html, for the e-mail."""
         pool = Pool()
         Channel = pool.get('ir.chat.channel')
         Template = pool.get('ir.email.template')
@@ -740,9 +744,16 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             language = ticket.chat_language(audience='public')
             with transaction.set_context(language=language):
                 template = Template(ticket.stage.email_template.id)
-                body = template.get(ticket).get('body')
+                values = template.get(ticket)
+            body = values.get('body')
+            if body and is_html(body):
+                html, body = body, html_to_text(body)
+            else:
+                html = None
             if body:
-                with transaction.set_user(0):
+                with transaction.set_user(0), transaction.set_context(
+                        helpdesk_email_subject=values.get('subject'),
+                        helpdesk_email_html=html):
                     Channel.post(ticket, body, audience='public')
 
     def check_chat_message(self, message):
