@@ -96,7 +96,10 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order.append(('name', 'ASC'))
+        # The order is sequence_ordered's (sequence, id): a name after the
+        # id never changed it, but made every search of the teams (the
+        # validation of each ticket's team among them) join the
+        # translations of the names
 
     @classmethod
     def default_company(cls):
