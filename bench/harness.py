@@ -347,13 +347,21 @@ class TrytondServer:
     With sql_log set to a path, every SQL statement the server runs is
     written to that file (trytond's cursor logging at DEBUG level).
     config adds sections to the server's configuration (see write_config).
+    With worker set (a number: how many), `[queue] worker = True` and that
+    many `trytond-worker` processes (each with one worker process of its
+    own: `-n 1`) run beside the server, as in production: the tasks of
+    Tryton's queue leave the request.
     """
 
     def __init__(self, database, sql_log=None, start_timeout=120,
-            config=None):
+            config=None, worker=False):
         self.database = database
         self.sql_log = sql_log
         self.config = config
+        if worker:
+            self.config = {**(config or {}), 'queue': {'worker': 'True'}}
+        self.worker = int(worker)
+        self.worker_processes = []
         self.start_timeout = start_timeout
         self.port = None
         self.process = None
@@ -375,6 +383,12 @@ class TrytondServer:
         self.process = subprocess.Popen(
             cmd, env=env, stdout=subprocess.DEVNULL, stderr=self._stderr,
             start_new_session=True)
+        for _ in range(self.worker):
+            self.worker_processes.append(subprocess.Popen(
+                    [venv_script('trytond-worker'), '-c', config,
+                        '-d', self.database, '-n', '1'],
+                    env=env, stdout=subprocess.DEVNULL, stderr=self._stderr,
+                    start_new_session=True))
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -399,13 +413,25 @@ class TrytondServer:
         return self._stderr.read()[-4000:]
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        for process in [self.process] + self.worker_processes:
+            if process and process.poll() is None:
+                # The whole session: a trytond-worker leaves the processes
+                # of its pool running when it alone is stopped
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+        for process in self.worker_processes:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    os.killpg(process.pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.1)
+        self.worker_processes = []
         if self._tmp:
             self._stderr.close()
             self._tmp.cleanup()

@@ -40,6 +40,9 @@ BENCHMARK_MODULES = [
     'bench_ticket_list_restricted',
     'bench_assignment_decision',
     'bench_website',
+    'bench_livechat',
+    'bench_inbound_email',
+    'bench_inactive_cron',
     ]
 
 

@@ -63,6 +63,10 @@ ADMIN_LOGIN = 'admin'
 # login): the demo stores its hash directly, see set_admin_password
 ADMIN_PASSWORD = 'admin'
 ADMIN_EMAIL = 'admin@trytonsupport.example'
+# The inbox of the e-mail intake: the mails posted to
+# /<database>/inbound_email/inbox/<identifier> become tickets of the team of
+# their address (README: a one-line command sends one)
+DEMO_INBOX = 'helpdesk-demo-mail'
 AGENT_PASSWORD = 'helpdesk'
 PORTAL_PASSWORD = 'portal'
 EMAIL_FROM = 'Tryton Support Co. <support@trytonsupport.example>'
@@ -116,6 +120,12 @@ TEAMS = {
         follower_emails=None,
         use_rating=True,
         portal_close=True,
+        # The tickets the customer leaves unanswered a week are solved
+        inactive_close_days=7,
+        # The customers' mails to it become its tickets (see DEMO_INBOX)
+        email='care@trytonsupport.example',
+        # The chat of the website's pages, answered from the console
+        livechat=True,
         weight=85,
         ),
     'tech': dict(
@@ -1706,6 +1716,9 @@ class Loader:
                 follower_emails=values['follower_emails'],
                 use_rating=values['use_rating'],
                 portal_close=values['portal_close'],
+                inactive_close_days=values.get('inactive_close_days'),
+                email=values.get('email'),
+                livechat=values.get('livechat', False),
                 website_published=values['website_published'])
             for field in ['leaders', 'members', 'follower_users']:
                 getattr(team, field).extend(
@@ -1802,6 +1815,17 @@ class Loader:
         set_password_hash(
             self.config.database_name, 'web.user', list(
                 self.web_users.values()), PORTAL_PASSWORD)
+
+    def load_inbox(self):
+        """The inbox of the e-mail intake with the rule that makes tickets
+        of the mails, at a fixed address"""
+        from proteus import Model
+        Inbox = Model.get('inbound.email.inbox')
+        inbox = Inbox(name="Helpdesk mailboxes")
+        inbox.rules.new(action='helpdesk.ticket|from_inbound_email')
+        inbox.save()
+        Inbox._proxy.write(
+            [inbox.id], {'identifier': DEMO_INBOX}, self.context)
 
     def load_announcements(self):
         "Publish the announcements of the website"
@@ -2587,6 +2611,7 @@ def load(database_name, tickets):
             len(AGENTS), len(TEAMS), len(CUSTOMERS), len(PORTAL_USERS))
         plans = loader.load_tickets()
         loader.load_announcements()
+        loader.load_inbox()
     loader.read_old_notifications()
     set_admin_password(database_name)
     counts = Counter(p['state'] for p in plans)

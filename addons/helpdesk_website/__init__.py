@@ -3,4 +3,4 @@
 # terms.
 
 # The website's routes join trytond's WSGI application
-from . import routes  # noqa: F401
+from . import livechat_routes, routes  # noqa: F401

@@ -20,3 +20,11 @@ class TicketRatingError(UserError):
 
 class TicketPortalCloseError(UserError):
     pass
+
+
+class LiveChatError(UserError):
+    pass
+
+
+class TeamEmailError(ValidationError):
+    pass

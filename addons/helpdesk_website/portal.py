@@ -16,7 +16,7 @@ from trytond.sendmail import send_message_transactional
 from trytond.tools.email_ import normalize_email, set_from_header
 from trytond.transaction import Transaction
 
-from . import website
+from . import outgoing, website
 
 PAGE_SIZE = 20
 OPEN_STATES = ['new', 'in_progress', 'waiting']
@@ -241,12 +241,24 @@ def customer_of(email, name, phone=None):
     party = ContactMechanism.party_of_email(email)
     if party:
         return party
-    mechanisms = [('create', [{'type': 'email', 'value': email}])]
-    if phone:
-        mechanisms[0][1].append({'type': 'phone', 'value': phone})
+    # The values the party module computes after the creation, given at
+    # once: otherwise it writes each mechanism again (and validates it
+    # again) for its compact value. A new party has no address: the phone
+    # is formatted with no country, as the party module would.
+    mechanism = ContactMechanism()
+    mechanisms = []
+    for type_, value in [('email', email), ('phone', phone)]:
+        if value:
+            mechanisms.append({
+                    'type': type_,
+                    'value': mechanism.format_value(
+                        value=value, type_=type_),
+                    'value_compact': mechanism.format_value_compact(
+                        value=value, type_=type_),
+                    })
     party, = Party.create([{
                 'name': name,
-                'contact_mechanisms': mechanisms,
+                'contact_mechanisms': [('create', mechanisms)],
                 }])
     return party
 
@@ -302,12 +314,18 @@ def reply(ticket, web_user, content, files):
     return message
 
 
-def send_email(to, subject, template, language, **values):
+def send_email(to, subject, template, language, headers=None, **values):
     """Send the e-mail of the template (its .txt and .html) in language when
-    the transaction commits"""
+    the transaction commits, with the headers given (From included)"""
     msg = EmailMessage()
+    headers = dict(headers or {})
     from_ = config.get('email', 'from')
-    set_from_header(msg, from_, from_)
+    if 'From' in headers:
+        msg['From'] = headers.pop('From')
+    else:
+        set_from_header(msg, from_, from_)
+    for name, value in headers.items():
+        msg[name] = value
     msg['To'] = to
     msg['Subject'] = subject
     msg.set_content(
@@ -318,9 +336,39 @@ def send_email(to, subject, template, language, **values):
     send_message_transactional(msg)
 
 
-def acknowledge(ticket, url, language):
-    "E-mail the customer that their ticket is received, with its link"
-    subject = '[%s] %s' % (ticket.number, ticket.name)
+def acknowledge(ticket, url, language, in_reply_to=None):
+    """E-mail the customer that their ticket is received, with its link,
+    from the team's address and in reply to the customer's e-mail of
+    Message-ID in_reply_to, if any; the acknowledgement's own Message-ID is
+    kept in the ticket's conversation: a reply to it comes back there
+
+    With a worker for Tryton's queue (`[queue] worker = True`), it is a task
+    of the queue created in the transaction: the worker writes and sends the
+    mail once the ticket is committed (never if it is rolled back), the
+    visitor does not wait for it. Without a worker it is done here, the mail
+    sent when the transaction commits."""
+    pool = Pool()
+    Ticket = pool.get('helpdesk.ticket')
+    if not ticket.contact_email:
+        return
+    if config.getboolean('queue', 'worker', default=False):
+        transaction = Transaction()
+        # Only what the mail needs goes into the task's context (the
+        # request's context may hold values that do not serialise)
+        with transaction.reset_context(), transaction.set_context(
+                company=ticket.company.id if ticket.company else None):
+            Ticket.__queue__.helpdesk_acknowledge(
+                [ticket], url, language, in_reply_to)
+    else:
+        _acknowledge(ticket, url, language, in_reply_to=in_reply_to)
+
+
+def _acknowledge(ticket, url, language, in_reply_to=None):
+    pool = Pool()
+    Channel = pool.get('ir.chat.channel')
+    headers = Channel.helpdesk_acknowledgement(
+        ticket, in_reply_to=in_reply_to)
     send_email(
-        ticket.contact_email, subject, 'ticket_created', language,
-        ticket=ticket, url=url)
+        ticket.contact_email, outgoing.ticket_subject(ticket, reply=False),
+        'ticket_created', language, headers=headers, ticket=ticket, url=url,
+        **outgoing.reply_line(language))

@@ -25,6 +25,10 @@ class Team(metaclass=PoolMeta):
         "Only the teams open to the portal are listed.")
     website_url = fields.Function(
         fields.Char("Website URL"), 'get_website_url')
+    email = fields.Char(
+        "E-mail Address",
+        help="The address customers write to: their mails become tickets "
+        "of the team, and the team's e-mails are sent from it.")
 
     @classmethod
     def __setup__(cls):

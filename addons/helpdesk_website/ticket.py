@@ -44,6 +44,16 @@ class Ticket(metaclass=PoolMeta):
         return website_url('portal', 'tickets', self.id)
 
     @classmethod
+    def helpdesk_acknowledge(cls, tickets, url, language, in_reply_to=None):
+        """Acknowledge the tickets to their customer (the task of the queue
+        that portal.acknowledge creates when a worker sends the mails)"""
+        from . import portal
+        for ticket in tickets:
+            if ticket.contact_email:
+                portal._acknowledge(
+                    ticket, url, language, in_reply_to=in_reply_to)
+
+    @classmethod
     def validate_fields(cls, tickets, field_names):
         super().validate_fields(tickets, field_names)
         cls.check_rating(tickets, field_names)

@@ -60,6 +60,55 @@ class HelpdeskWebsiteTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertNotIn(internal, Team.website_teams())
 
     @with_transaction()
+    def test_customer_of_new_visitor(self):
+        """A new visitor's party, its code and contact mechanisms as the
+        party module makes them, written once"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        from trytond.modules.helpdesk_website import portal
+        party = portal.customer_of(
+            'Nora@Visitor.example', "Nora Visitor", '+32 470 12 34 56')
+        # The same party made by the party module alone
+        reference, = Party.create([{
+                    'name': "Nora Visitor",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email',
+                                    'value': 'Nora@Visitor.example'},
+                                {'type': 'phone',
+                                    'value': '+32 470 12 34 56'},
+                                ])],
+                    }])
+        self.assertTrue(party.code)
+        self.assertEqual(
+            (party.code_alnum, party.code_digit),
+            (party.code, int(party.code)))
+
+        def mechanisms(party):
+            return sorted(
+                (m.type, m.value, m.value_compact)
+                for m in party.contact_mechanisms)
+        # (the phone formatted by phonenumbers when it is installed)
+        self.assertEqual(mechanisms(party), mechanisms(reference))
+        self.assertEqual(
+            mechanisms(party)[0],
+            ('email', 'Nora@Visitor.example', 'Nora@Visitor.example'))
+        self.assertEqual(
+            [t for t, _, _ in mechanisms(party)], ['email', 'phone'])
+        self.assertEqual(
+            (reference.code_alnum, reference.code_digit),
+            (reference.code, int(reference.code)))
+        # Nothing written again after the creation
+        self.assertIsNone(party.write_date)
+        self.assertEqual(
+            [m.write_date for m in party.contact_mechanisms], [None, None])
+        self.assertIsNone(reference.write_date)
+        # The forms of a code changed later follow it
+        Party.write([party], {'code': 'C-0042'})
+        self.assertEqual((party.code_alnum, party.code_digit), ('C0042', 42))
+        self.assertEqual(portal.customer_of(
+                'nora@visitor.example', "Someone Else"), party)
+
+    @with_transaction()
     def test_rate_solved_ticket(self):
         "The customer rates a solved ticket of a team using ratings"
         pool = Pool()
