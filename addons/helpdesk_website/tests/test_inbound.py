@@ -4,14 +4,13 @@
 """The e-mail intake: real mails posted to the webhook of the inbox, as an
 MTA posts them, and what each becomes"""
 
-import threading
 import unittest
 
 from trytond.modules.company.tests.tools import create_company
 from trytond.modules.helpdesk_core.tests.tools import SMTPSink
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Response
-from trytond.tests.test_tryton import DB_NAME, Client, backend, drop_db
+from trytond.tests.test_tryton import DB_NAME, Client, drop_db
 from trytond.tests.tools import activate_modules
 from trytond.transaction import Transaction
 from trytond.wsgi import app
@@ -343,33 +342,6 @@ class InboundEmailTestCase(unittest.TestCase):
         self.deliver(reply)
         self.assertEqual(
             [c for _, c, _ in self.conversation(ticket['id'])], ["Any news?"])
-
-    @unittest.skipIf(backend.name == 'sqlite',
-        "SQLite runs one transaction at a time")
-    def test_duplicate_concurrent(self):
-        "The same mail delivered twice at once is stored once"
-        message_id = mails.new_message_id()
-        data = mails.plain(
-            'pat@customer.example', TEAM_EMAIL, "At once", "Delivered twice.",
-            message_id=message_id)
-        barrier = threading.Barrier(4)
-        errors = []
-
-        def deliver():
-            try:
-                barrier.wait()
-                self.deliver(data, client=Client(app, Response))
-            except Exception as exception:
-                errors.append(exception)
-        threads = [threading.Thread(target=deliver) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.assertEqual(errors, [])
-        self.assertEqual(len(self.tickets([('name', '=', "At once")])), 1)
-        outcomes = sorted(o for o, _ in self.inbound(message_id))
-        self.assertEqual(outcomes, ['duplicate'] * 3 + ['ticket'])
 
     def test_no_message_id(self):
         "A mail without Message-ID is known by its content"
