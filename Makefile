@@ -2,6 +2,9 @@
 #
 #   make demo    install everything, build var/demo.sqlite, serve it on
 #                http://127.0.0.1:8000/
+#   make serve   install everything and serve on PostgreSQL the production
+#                way: gunicorn workers, trytond-cron, trytond-worker
+#                (tools/serve, doc/deployment.rst; ARGS="..." passes options)
 #   make test    install everything and run the whole suite on SQLite and
 #                PostgreSQL (tools/run-tests; ARGS="..." passes options)
 #   make bench   run the benchmarks (bench/run.py)
@@ -28,15 +31,16 @@ DEMO_SOURCES := $(shell find addons tools/demo.py \
 	\( -name tests -o -name doc -o -name '*.egg-info' -o -name __pycache__ \) \
 	-prune -o -type f \( -name '*.py' -o -name '*.xml' -o -name '*.cfg' \
 	-o -name '*.po' \) -print 2>/dev/null)
-LINT_PATHS := addons tests bench tools tools/run-tests
+LINT_PATHS := addons tests bench tools tools/run-tests tools/serve deploy
 
 INSTALL_STAMP := $(VENV)/.installed
 WEB_STAMP := web/node_modules/.installed
 
-.PHONY: help venv install web system demo test bench lint clean distclean
+.PHONY: help venv install web system demo serve test bench lint clean \
+	distclean
 
 help:
-	@sed -n '3,9s/^# \{0,1\}//p' Makefile
+	@sed -n '3,12s/^# \{0,1\}//p' Makefile
 
 # --- Python: virtual environment, requirements, the five addons (editable)
 
@@ -87,6 +91,9 @@ $(DEMO_DB): $(DEMO_SOURCES) | $(INSTALL_STAMP)
 
 demo: $(INSTALL_STAMP) $(WEB_STAMP) $(CONF) $(DEMO_DB)
 	tools/serve-demo $(CONF) demo
+
+serve: $(INSTALL_STAMP) $(WEB_STAMP) system
+	tools/serve $(ARGS)
 
 # --- Tests, benchmarks, lint
 
