@@ -43,6 +43,10 @@ BENCHMARK_MODULES = [
     'bench_livechat',
     'bench_inbound_email',
     'bench_inactive_cron',
+    'bench_reports',
+    'bench_duplicates',
+    'bench_board',
+    'bench_waiting_bands',
     ]
 
 

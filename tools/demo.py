@@ -122,6 +122,9 @@ TEAMS = {
         portal_close=True,
         # The tickets the customer leaves unanswered a week are solved
         inactive_close_days=7,
+        # Waits turn yellow and red sooner than the defaults: the urgent
+        # ones after 1 and 2 working hours, the others after 2 and 6
+        waiting_thresholds=[('3', 1, 2), (None, 2, 6)],
         # The customers' mails to it become its tickets (see DEMO_INBOX)
         email='care@trytonsupport.example',
         # The chat of the website's pages, answered from the console
@@ -1723,6 +1726,9 @@ class Loader:
             for field in ['leaders', 'members', 'follower_users']:
                 getattr(team, field).extend(
                     User(self.users[l]) for l in values[field])
+            for priority, yellow, red in values.get('waiting_thresholds', []):
+                team.waiting_thresholds.new(
+                    priority=priority, yellow_hours=yellow, red_hours=red)
             teams.append(team)
         Team.save(teams)
         for key, team in zip(TEAMS, teams):

@@ -3,7 +3,7 @@
 # terms.
 
 from sql import Literal
-from sql.functions import Extract
+from sql.functions import DateTrunc, Extract
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
@@ -39,6 +39,9 @@ class TicketAnalysis(ModelSQL, ModelView):
     channel = fields.Selection(
         CHANNELS, "Channel", readonly=True, sort=False)
     date = fields.Timestamp("Created", readonly=True)
+    month = fields.Date(
+        "Month", readonly=True,
+        help="The month the ticket was created (UTC).")
     tickets = fields.Integer("Tickets", readonly=True)
     hours_to_assign = fields.Float(
         "Hours to Assign", digits=(16, 2), readonly=True)
@@ -71,6 +74,8 @@ class TicketAnalysis(ModelSQL, ModelView):
             ticket.party.as_('party'),
             ticket.channel.as_('channel'),
             ticket.create_date.as_('date'),
+            cls.month.sql_cast(DateTrunc('month', ticket.create_date)).as_(
+                'month'),
             Literal(1).as_('tickets'),
             _hours(ticket.create_date, ticket.assigned_date).as_(
                 'hours_to_assign'),

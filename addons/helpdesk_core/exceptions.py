@@ -46,5 +46,25 @@ class TransferError(UserError):
     pass
 
 
+class TicketMergeError(UserError):
+    pass
+
+
 class VisibilityWarning(UserWarning):
+    pass
+
+
+class WaitingThresholdError(ValidationError):
+    pass
+
+
+class TimesheetEmployeeError(UserError):
+    pass
+
+
+class TicketDuplicateWarning(UserWarning):
+    pass
+
+
+class RemoteCallError(UserError):
     pass

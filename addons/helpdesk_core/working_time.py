@@ -120,6 +120,33 @@ class WorkingTime:
     def add_hours(self, start, hours):
         return self.add(start, dt.timedelta(hours=hours))
 
+    def intervals_before(self, end):
+        "Yield backwards the working intervals until end"
+        if not self.days:
+            return
+        date = self._local_date(end) + dt.timedelta(days=1)
+        for _ in range(HORIZON_DAYS):
+            day = []
+            for day_start, day_end in self._day_intervals(date):
+                day_end = min(day_end, end)
+                if day_start < day_end:
+                    day.extend(self._subtract_leaves(day_start, day_end))
+            yield from reversed(day)
+            date -= dt.timedelta(days=1)
+
+    def subtract(self, end, duration):
+        """Return the latest moment before end with duration of working
+        time until end"""
+        if duration <= ZERO:
+            return end
+        remaining = duration
+        for interval_start, interval_end in self.intervals_before(end):
+            span = interval_end - interval_start
+            if span >= remaining:
+                return interval_end - remaining
+            remaining -= span
+        raise NoWorkingTimeError(end)
+
     def between(self, start, end):
         "Return the working time between start and end as a timedelta"
         if end <= start:
@@ -148,6 +175,9 @@ class AroundTheClock:
 
     def add_hours(self, start, hours):
         return self.add(start, dt.timedelta(hours=hours))
+
+    def subtract(self, end, duration):
+        return end - max(duration, ZERO)
 
     def between(self, start, end):
         return max(end - start, ZERO)

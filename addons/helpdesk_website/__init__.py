@@ -3,4 +3,5 @@
 # terms.
 
 # The website's routes join trytond's WSGI application
-from . import livechat_routes, routes  # noqa: F401
+from . import (  # noqa: F401
+    board_routes, livechat_routes, routes, similar_routes)

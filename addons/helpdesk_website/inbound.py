@@ -7,11 +7,12 @@ they are addressed to, or customer messages of the ticket they answer"""
 
 import email
 import email.policy
+import functools
 import hashlib
-import json
 import logging
 import mimetypes
 import re
+import weakref
 from email.message import EmailMessage
 from email.utils import getaddresses
 
@@ -21,6 +22,8 @@ from trytond.i18n import gettext
 from trytond.ir.cron import str2bigint
 from trytond.model import Index, fields
 from trytond.modules.helpdesk_core.common import check_email, html_to_text
+from trytond.modules.inbound_email.inbound_email import (
+    _email_attachments, _email_text)
 from trytond.modules.inbound_email.ir import DESTINATION_RE
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -81,12 +84,39 @@ def address_key(address):
     return local.split('+', 1)[0] + '@' + domain
 
 
+class _Policy(email.policy.EmailPolicy):
+    """The default policy of the standard library, keeping the headers it
+    parsed: an EmailMessage parses a header at each read, and the intake
+    reads the same few ones (Content-Type above all) dozens of times"""
+
+    @functools.lru_cache(maxsize=4096)
+    def _parsed_header(self, name, value):
+        return super().header_fetch_parse(name, value)
+
+    def header_fetch_parse(self, name, value):
+        if hasattr(value, 'name'):
+            return value
+        return self._parsed_header(name, value)
+
+
+POLICY = _Policy()
+# The EmailMessage of an inbound.email record (by its id(), as long as it
+# lives: the records of unsaved mails are equal to each other)
+_PARSED = {}
+
+
+def _keep_parsed(record, message):
+    key = id(record)
+    if key not in _PARSED:
+        weakref.finalize(record, _PARSED.pop, key, None)
+    _PARSED[key] = message
+
+
 def parse(data):
     "The EmailMessage of the raw bytes (or text) of a mail"
-    policy = email.policy.default
     if isinstance(data, str):
-        return email.message_from_string(data, policy=policy)
-    return email.message_from_bytes(bytes(data), policy=policy)
+        return email.message_from_string(data, policy=POLICY)
+    return email.message_from_bytes(bytes(data), policy=POLICY)
 
 
 def header(message, name):
@@ -280,16 +310,11 @@ def _thread_headers(message):
 def _raw_message(inbound_email):
     "The EmailMessage of the inbound e-mail, whatever its data type"
     data_type = inbound_email.data_type
-    data = inbound_email.data
-    if data_type == 'raw':
-        return parse(data)
-    payload = json.loads(data)
-    if data_type == 'mailchimp':
-        return parse(payload['raw_msg'])
-    elif data_type == 'mailpace':
-        return parse(payload['raw'])
-    elif data_type == 'sendgrid':
-        return parse(payload['email'])
+    if data_type in {'raw', 'mailchimp', 'mailpace', 'sendgrid'}:
+        # The message the rules matched (Email._as_dict)
+        if id(inbound_email) not in _PARSED:
+            inbound_email.as_dict()
+        return _PARSED[id(inbound_email)]
     # Postmark posts the parts of the mail, not the mail
     values = inbound_email.as_dict()
     message = EmailMessage()
@@ -432,6 +457,31 @@ class Email(metaclass=PoolMeta):
         t = cls.__table__()
         cls._sql_indexes.add(
             Index(t, (t.helpdesk_message_id, Index.Equality())))
+
+    def _as_dict(self, raw):
+        """The values the rules match, as trytond_inbound_email gives them,
+        of a mail parsed once for the rules and the helpdesk's action (the
+        message is kept on the record)"""
+        message = parse(raw)
+        _keep_parsed(self, message)
+        value = {}
+        if 'From' in message:
+            value['from'] = getaddresses([message.get('From')])[0][1]
+        for key in ['To', 'Cc', 'Bcc']:
+            if key in message:
+                value[key.lower()] = [
+                    a for _, a in getaddresses(message.get_all(key))]
+        if 'Subject' in message:
+            value['subject'] = message['Subject']
+        text = _email_text(message)
+        if text is not None:
+            value['text'] = text
+        html = _email_text(message, 'html')
+        if html is not None:
+            value['html'] = html
+        value['attachments'] = list(_email_attachments(message))
+        value['headers'] = dict(message.items())
+        return value
 
     @classmethod
     def helpdesk_lock(cls, message_id):

@@ -17,21 +17,18 @@ import time
 from functools import wraps
 from http import HTTPStatus
 
-from werkzeug.utils import redirect as redirect_response
-
 import trytond.bus
 import trytond.config as config
 from trytond import backend
 from trytond.bus import Bus, LongPollingBus
 from trytond.exceptions import UserError
-from trytond.model.exceptions import AccessError
 from trytond.modules.helpdesk_core.bus import set_endpoint
 from trytond.protocols.wrappers import Response, with_pool
 from trytond.tools.email_ import normalize_email
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
-from . import livechat, security, website
+from . import agent_session, board, livechat, security, website
 from .routes import PREFIX, PageError, Site, _, _error, page, route
 
 VISITOR_COOKIE = 'helpdesk_livechat'
@@ -437,56 +434,13 @@ def livechat_poll(site, phase):
 def _console_user(site):
     """The operator of the console's session cookie, or None: a valid
     Tryton session of a user who answers the chats of a team"""
-    pool = site.pool
-    Session = pool.get('ir.session')
-    User = pool.get('res.user')
-    value = site.request.cookies.get(CONSOLE_COOKIE, '')
-    user_id, _, key = value.partition(':')
-    user_id = _int(user_id)
-    if not user_id or not key:
-        return None, None
-    if not Session.check(user_id, key):
-        return None, None
-    if not Session.check_timeout(user_id, key):
-        return None, None
-    Session.reset(key)
-    user = User(user_id)
-    if not user.active:
-        return None, None
-    return user, key
+    return agent_session.session_user(site, CONSOLE_COOKIE)
 
 
-def _console_csrf(site, key):
-    token = site.request.headers.get(CSRF_HEADER)
-    if not security.check_csrf(key, token):
-        raise PageError(HTTPStatus.FORBIDDEN, _(
-                "This form has expired or did not come from this website. "
-                "Go back, reload the page and try again."))
-
-
-def console(func):
-    """Decorate a route of the console: a transaction of its operator,
-    whose console session is checked, or 403"""
-    @wraps(func)
-    def wrapper(site, **kwargs):
-        user, key = _console_user(site)
-        if not user:
-            raise PageError(HTTPStatus.FORBIDDEN, _(
-                    "Open the console from the Helpdesk menu of Tryton."))
-        if site.request.method == 'POST':
-            _require_fetch(site)
-            _console_csrf(site, key)
-        transaction = Transaction()
-        with transaction.set_user(user.id), transaction.set_context(
-                language=user.language.code if user.language else 'en'):
-            try:
-                return func(site, user, key, **kwargs)
-            except (UserError, AccessError) as exception:
-                transaction.rollback()
-                return site.json(
-                    {'error': exception.message},
-                    status=HTTPStatus.BAD_REQUEST)
-    return wrapper
+# Decorate a route of the console: a transaction of its operator, whose
+# console session is checked, or 403
+console = agent_session.agent_page(
+    CONSOLE_COOKIE, _("Open the console from the Helpdesk menu of Tryton."))
 
 
 @page(readonly=False)
@@ -495,23 +449,13 @@ def livechat_console(site):
     """The console of the operator: opened from the web client with a key
     of Tryton's session, exchanged at once for a session of the console"""
     pool = site.pool
-    IrSession = pool.get('ir.session')
     User = pool.get('res.user')
     args = site.request.args
-    user_id, key = _int(args.get('user')), args.get('key', '')[:200]
-    transaction = Transaction()
-    if user_id and key:
-        # The key of the address is used once: it opens the console's own
-        # session, which the address cannot give away again
-        if IrSession.check(user_id, key):
-            IrSession.remove(key)
-            with transaction.set_user(user_id):
-                new_key = IrSession.new()
-            site.cookies[CONSOLE_COOKIE] = f'{user_id}:{new_key}'
-        response = redirect_response(
-            site.url('livechat', 'console', lang=args.get('lang')),
-            code=HTTPStatus.SEE_OTHER)
-        return site.response(response)
+    # The key of the address is used once: it opens the console's own
+    # session, which the address cannot give away again
+    if agent_session.exchange_key(site, CONSOLE_COOKIE):
+        return agent_session.redirect(
+            site, site.url('livechat', 'console', lang=args.get('lang')))
     Presence = pool.get('helpdesk.livechat.presence')
     user, key = _console_user(site)
     if not user:
@@ -648,7 +592,8 @@ def livechat_console_away(site, user, key):
     return site.json({'ok': True})
 
 
-# --- Tryton's bus never listens to the channels of the live chat
+# --- Tryton's bus never listens to the channels of the live chat and of
+# the boards
 
 def _guard(subscribe):
     @wraps(subscribe)
@@ -657,7 +602,7 @@ def _guard(subscribe):
         if isinstance(data, dict) and data.get('channels'):
             data['channels'] = [
                 c for c in data['channels']
-                if not str(c).startswith(livechat.CHANNEL)]
+                if not str(c).startswith((livechat.CHANNEL, board.CHANNEL))]
         return subscribe(request, database_name)
     wrapper.helpdesk_livechat_guard = True
     return wrapper

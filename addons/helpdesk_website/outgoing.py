@@ -18,7 +18,6 @@ from trytond.i18n import gettext
 from trytond.model import Index
 from trytond.modules.inbound_email.ir import REPLY_LINE
 from trytond.pool import Pool, PoolMeta
-from trytond.sendmail import send_message_transactional
 from trytond.transaction import Transaction
 from trytond.url import host
 
@@ -230,6 +229,8 @@ class Channel(metaclass=PoolMeta):
     @classmethod
     def _helpdesk_send(cls, ticket, message, recipients):
         "E-mail the public message of the ticket to each recipient"
+        pool = Pool()
+        Outbox = pool.get('helpdesk.email.outbox')
         transaction = Transaction()
         context = transaction.context
         language = message.channel.language
@@ -273,7 +274,7 @@ class Channel(metaclass=PoolMeta):
             msg['Subject'] = subject
             msg.set_content(text)
             msg.add_alternative(html, subtype='html')
-            send_message_transactional(msg)
+            Outbox.send(msg, resource=ticket)
         message.save()
 
     @classmethod

@@ -12,7 +12,6 @@ from sql.functions import Lower
 import trytond.config as config
 from trytond.model import Index, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.sendmail import send_message_transactional
 from trytond.tools.email_ import normalize_email, set_from_header
 from trytond.transaction import Transaction
 
@@ -150,17 +149,6 @@ def search_tickets(web_user, filters, page=1):
             order=[('create_date', 'DESC'), ('id', 'DESC')])
         count = Ticket.search_count(domain)
     return tickets, count
-
-
-def waiting_since(ticket):
-    """When the customer started to wait for an answer on an open ticket,
-    None when the team waits for the customer"""
-    if ticket.state not in {'new', 'in_progress'}:
-        return None
-    customer = ticket.last_customer_message or ticket.create_date
-    if ticket.last_agent_message and ticket.last_agent_message > customer:
-        return None
-    return customer
 
 
 def conversation(ticket):
@@ -314,9 +302,14 @@ def reply(ticket, web_user, content, files):
     return message
 
 
-def send_email(to, subject, template, language, headers=None, **values):
-    """Send the e-mail of the template (its .txt and .html) in language when
-    the transaction commits, with the headers given (From included)"""
+def send_email(
+        to, subject, template, language, headers=None, resource=None,
+        now=False, **values):
+    """Send the e-mail of the template (its .txt and .html) in language once
+    the transaction commits (through the outbox), with the headers given
+    (From included); now sends it at once (from a task of the queue)"""
+    pool = Pool()
+    Outbox = pool.get('helpdesk.email.outbox')
     msg = EmailMessage()
     headers = dict(headers or {})
     from_ = config.get('email', 'from')
@@ -333,7 +326,7 @@ def send_email(to, subject, template, language, headers=None, **values):
     msg.add_alternative(
         website.render(f'email/{template}.html', language, **values),
         subtype='html')
-    send_message_transactional(msg)
+    Outbox.send(msg, resource=resource, now=now)
 
 
 def acknowledge(ticket, url, language, in_reply_to=None):
@@ -363,12 +356,12 @@ def acknowledge(ticket, url, language, in_reply_to=None):
         _acknowledge(ticket, url, language, in_reply_to=in_reply_to)
 
 
-def _acknowledge(ticket, url, language, in_reply_to=None):
+def _acknowledge(ticket, url, language, in_reply_to=None, now=False):
     pool = Pool()
     Channel = pool.get('ir.chat.channel')
     headers = Channel.helpdesk_acknowledgement(
         ticket, in_reply_to=in_reply_to)
     send_email(
         ticket.contact_email, outgoing.ticket_subject(ticket, reply=False),
-        'ticket_created', language, headers=headers, ticket=ticket, url=url,
-        **outgoing.reply_line(language))
+        'ticket_created', language, headers=headers, resource=ticket,
+        now=now, ticket=ticket, url=url, **outgoing.reply_line(language))

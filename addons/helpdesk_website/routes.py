@@ -267,18 +267,20 @@ def not_found():
 
 # --- Static files: our own, and Bootstrap from npm (web/node_modules)
 
-def _vendor_directory():
-    directory = config.get('helpdesk_website', 'bootstrap', default=None)
-    if directory:
-        return directory
+def _vendor_directory(package='bootstrap5', directory='dist',
+        option='bootstrap'):
+    "The directory of an npm package's files: [helpdesk_website] option"
+    configured = config.get('helpdesk_website', option, default=None)
+    if configured:
+        return configured
     candidates = []
     if config.get('web', 'root'):
         candidates.append(os.path.join(
-                config.get('web', 'root'), 'node_modules', 'bootstrap5',
-                'dist'))
+                config.get('web', 'root'), 'node_modules', package,
+                directory))
     candidates.append(os.path.join(
-            website.HERE, '..', '..', 'web', 'node_modules', 'bootstrap5',
-            'dist'))
+            website.HERE, '..', '..', 'web', 'node_modules', package,
+            directory))
     for candidate in candidates:
         if os.path.isdir(candidate):
             return candidate
@@ -580,7 +582,7 @@ def signup(site):
                 # Tell the owner of the address, not the visitor
                 portal.send_email(
                     values['email'], site.gettext("Your helpdesk account"),
-                    'account_exists', site.language,
+                    'account_exists', site.language, resource=users[0],
                     signin_url=site.absolute_url('signin'),
                     reset_url=site.absolute_url('reset'))
             else:
@@ -600,7 +602,7 @@ def signup(site):
 def _send_validation(site, user):
     portal.send_email(
         user.email, site.gettext("Validate your e-mail address"),
-        'validate_email', site.language,
+        'validate_email', site.language, resource=user,
         url=site.absolute_url('validate', user.email_token))
 
 
@@ -618,7 +620,7 @@ def _send_reset(site, user, first=False):
         user.email,
         site.gettext("Choose your password") if first
         else site.gettext("Reset your password"),
-        'reset_password', site.language, first=first,
+        'reset_password', site.language, resource=user, first=first,
         url=site.absolute_url(
             'reset', user.reset_password_token, email=user.email))
 
@@ -739,7 +741,8 @@ def portal_tickets(site):
     now = dt.datetime.now()
     waiting = {}
     for ticket in tickets:
-        since = portal.waiting_since(ticket)
+        # helpdesk_core's waiting_since, as the agents' bands count it
+        since = ticket.waiting_since
         if since:
             waiting[ticket.id] = now - since
     query = {k: v for k, v in args.items() if k != 'page'}
@@ -765,7 +768,7 @@ def _render_ticket(site, ticket, status=HTTPStatus.OK, **values):
     return site.render(
         'portal_ticket.html', status=status, ticket=ticket,
         messages=messages, request_files=request_files,
-        waiting=portal.waiting_since(ticket), now=dt.datetime.now(),
+        waiting=ticket.waiting_since, now=dt.datetime.now(),
         banners=site.announcements(teams=[ticket.team]), **values)
 
 

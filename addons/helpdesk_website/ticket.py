@@ -50,8 +50,11 @@ class Ticket(metaclass=PoolMeta):
         from . import portal
         for ticket in tickets:
             if ticket.contact_email:
+                # A task: the mail is sent at once, and tried again
+                # later by the outbox if the SMTP server refuses it
                 portal._acknowledge(
-                    ticket, url, language, in_reply_to=in_reply_to)
+                    ticket, url, language, in_reply_to=in_reply_to,
+                    now=True)
 
     @classmethod
     def validate_fields(cls, tickets, field_names):

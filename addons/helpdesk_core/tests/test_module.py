@@ -36,6 +36,8 @@ def create_agent(login, manager=False):
 class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
     "Test Helpdesk Core module"
     module = 'helpdesk_core'
+    # The views, access and records of the optional timesheet part too
+    extras = ['timesheet']
 
     def _create_team(self, **values):
         pool = Pool()

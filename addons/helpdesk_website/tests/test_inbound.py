@@ -8,6 +8,7 @@ import unittest
 
 from trytond.modules.company.tests.tools import create_company
 from trytond.modules.helpdesk_core.tests.tools import SMTPSink
+from trytond.modules.inbound_email.inbound_email import Email as InboundEmail
 from trytond.pool import Pool
 from trytond.protocols.wrappers import Response
 from trytond.tests.test_tryton import DB_NAME, Client, drop_db
@@ -612,3 +613,32 @@ class InboundEmailTestCase(unittest.TestCase):
                         {'name': "B", 'email': 'Same@helpdesk.example'},
                         ])
             transaction.rollback()
+
+    def test_rule_values_as_inbound_email(self):
+        """The rules see the values trytond_inbound_email gives, from the
+        mail the helpdesk parses once for them and for its action"""
+        samples = [
+            mails.plain(
+                f'{mails.encoded_word("Jürgen", "iso-8859-1")} <{FIRST}>',
+                f'Support <{TEAM_EMAIL}>, other@example.com',
+                mails.encoded_word("Rückerstattung", 'iso-8859-1'),
+                "Grüße", charset='iso-8859-1',
+                extra=[('Cc', 'Billing <billing@helpdesk.example>')]),
+            mails.alternative(
+                f'{mails.encoded_word("شیرین احمدی")} <{CUSTOMER}>',
+                TEAM_EMAIL, mails.encoded_word(SUBJECT_FA),
+                "سلام", '<p>سلام</p>',
+                attachments=[
+                    ('invoice.pdf', 'application/pdf', pdf()),
+                    ('رسید.png', 'image/png', png()),
+                    ]),
+            mails.html_only(
+                FIRST, TEAM_EMAIL, "HTML only", '<p>Hello</p>'),
+            mails.bounce(TEAM_EMAIL, mails.new_message_id(), FIRST),
+            ]
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Email = Pool().get('inbound.email')
+            for data in samples:
+                email = Email(data=data, data_type='raw')
+                self.assertEqual(
+                    email.as_dict(), InboundEmail._as_dict(email, data))

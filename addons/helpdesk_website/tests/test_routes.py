@@ -384,6 +384,44 @@ class WebsiteTestCase(unittest.TestCase):
             self.assertNotIn('<img src=x', page)
             self.assertIn('&lt;script&gt;alert(1)&lt;/script&gt;', page)
 
+    def test_waiting_band_badge(self):
+        "The customer sees how late the answer is, as the agents do"
+        with Transaction().start(DB_NAME, 0, context={
+                    'company': self.company_id,
+                    }) as transaction:
+            Ticket = Pool().get('helpdesk.ticket')
+            late, answered = Ticket.create([{
+                        'name': name, 'team': self.data.support.id,
+                        'party': self.data.acme.id,
+                        'contact_email': 'ann@acme.example',
+                        'channel': 'portal',
+                        } for name in ["Late scanner", "Answered scanner"]])
+            now = dt.datetime.now()
+            table = Ticket.__table__()
+            cursor = transaction.connection.cursor()
+            # Medium priority turns red after 8 hours by default
+            cursor.execute(*table.update(
+                    [table.last_customer_message],
+                    [now - dt.timedelta(hours=30)],
+                    where=table.id.in_([late.id, answered.id])))
+            cursor.execute(*table.update(
+                    [table.last_agent_message],
+                    [now - dt.timedelta(hours=1)],
+                    where=table.id == answered.id))
+            transaction.commit()
+        client = self.sign_in('ann@acme.example')
+        page = self.get('/portal/tickets', client=client).text
+        rows = {
+            id_: row for id_, row in re.findall(
+                r'<tr data-ticket="(\d+)">(.*?)</tr>', page, re.S)}
+        self.assertRegex(
+            rows[str(late.id)], r'data-band="red">\s*Late\s*</span>')
+        self.assertNotIn('data-band', rows[str(answered.id)])
+        page = self.get(f'/portal/tickets/{late.id}', client=client).text
+        self.assertIn('text-bg-danger helpdesk-waiting-band', page)
+        page = self.get(f'/portal/tickets/{answered.id}', client=client).text
+        self.assertNotIn('helpdesk-waiting-band', page)
+
     # --- accounts
 
     def test_signin_answers_alike(self):
