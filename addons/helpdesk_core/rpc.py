@@ -51,15 +51,22 @@ def _bad(model, field, value):
 
 
 def _is_id(value):
-    return (isinstance(value, int) and not isinstance(value, bool)
-        and 0 < value <= MAX_ID)
+    if isinstance(value, (bool, float, Decimal, str, bytes)):
+        return False
+    if not isinstance(value, int):
+        # proteus, in the same process, gives its records
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            return False
+    return 0 < value <= MAX_ID
 
 
 def check_ids(model, ids, unique=False):
     "Raise unless ids is a list of record ids (each once if unique)"
     if (not isinstance(ids, (list, tuple))
             or not all(map(_is_id, ids))
-            or (unique and len(set(ids)) != len(ids))):
+            or (unique and len(set(map(int, ids))) != len(ids))):
         raise RemoteCallError(gettext(
                 'helpdesk_core.msg_rpc_bad_ids',
                 model=model.__names__()['model'], ids=repr(ids)[:80]))

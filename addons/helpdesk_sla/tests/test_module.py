@@ -615,11 +615,15 @@ class HelpdeskSlaTestCase(CompanyTestMixin, ModuleTestCase):
                     [t.id for t in tickets], list(view['fields']))}
 
             def visual(column):
-                field, = arch.xpath('/tree/field[@name="%s"]' % column)
-                return [(t.name,
-                        PYSONDecoder(values[t.id]).decode(
-                            field.get('visual')))
-                    for t in tickets]
+                # The deadline is a date column and a time column
+                fields = arch.xpath('/tree/field[@name="%s"]' % column)
+                self.assertTrue(fields)
+                colours = {tuple(
+                        (t.name, PYSONDecoder(values[t.id]).decode(
+                                field.get('visual')))
+                        for t in tickets) for field in fields}
+                colour, = colours
+                return list(colour)
 
             for column in ['sla_deadline', 'sla_status']:
                 with self.subTest(column=column):
