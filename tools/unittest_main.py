@@ -28,12 +28,31 @@ def key_cache_names(key):
     test_tryton._db_cache_file = _db_cache_file
 
 
+def close_before_restore():
+    """Close the connections this process keeps to the test database
+    before a cached one replaces it, as drop_db does: trytond's restore
+    from a template drops the database with them open, and PostgreSQL
+    refuses ("is being accessed by other users") when a previous test left
+    connections in the pool"""
+    from trytond import backend
+    from trytond.tests import test_tryton
+
+    pg_restore = test_tryton._pg_restore
+
+    def _pg_restore(cache_file):
+        if test_tryton.db_exist(test_tryton.DB_NAME):
+            backend.Database(test_tryton.DB_NAME).close()
+        return pg_restore(cache_file)
+    test_tryton._pg_restore = _pg_restore
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     # As `python -m unittest` does: the current directory first
     sys.path[0] = root
     if key := os.environ.get('HELPDESK_DB_CACHE_KEY'):
         key_cache_names(key)
+    close_before_restore()
     sys.argv[0] = 'python -m unittest'
     unittest.main(module=None)
 
