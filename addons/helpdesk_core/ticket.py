@@ -2,6 +2,7 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 
+import contextvars
 import datetime as dt
 import re
 import uuid
@@ -14,7 +15,7 @@ from trytond.backend import MAX_QUERY_PARAMS
 from trytond.cache import freeze, unfreeze
 from trytond.i18n import gettext
 from trytond.model import (
-    ChatMixin, DeactivableMixin, Index, ModelSQL, ModelView, fields,
+    ChatMixin, DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields,
     sequence_ordered)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
@@ -29,6 +30,11 @@ from .exceptions import (
     TicketValidationError)
 from .stage import CATEGORIES, CLOSING_CATEGORIES
 from .team import agent_group_ids
+
+# The subject and the HTML of the stage's e-mail template while its message
+# is posted, for the module that writes the e-mail: not in the context,
+# which is part of the key of every trytond cache and would miss them all
+stage_email = contextvars.ContextVar('helpdesk_stage_email', default=None)
 
 PRIORITIES = [
     ('0', "Low"),
@@ -176,6 +182,10 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         states={
             'invisible': ~Eval('merged_into'),
             })
+    request_key = fields.Char(
+        "Request Key", readonly=True, strip=False,
+        help="The key the client sent with the request that made the "
+        "ticket: the same request sent again does not make a second one.")
 
     del _closed_readonly
 
@@ -185,6 +195,10 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         cls.contact_email.search_unaccented = False
         super().__setup__()
         t = cls.__table__()
+        cls._sql_constraints += [
+            ('request_key_unique', Unique(t, t.request_key),
+                'helpdesk_core.msg_ticket_request_key_unique'),
+            ]
         open_ = t.state.in_(OPEN_CATEGORIES)
         cls._sql_indexes.update({
                 Index(t, (t.number, Index.Equality())),
@@ -732,8 +746,7 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         """Post the email template of the stage to the customer
 
         The conversation keeps the text; the subject and the HTML of the
-        template go with the message in the context, as
-        helpdesk_email_subject and helpdesk_email_html, for the e-mail."""
+        template go with the message in stage_email, for the e-mail."""
         pool = Pool()
         Channel = pool.get('ir.chat.channel')
         Template = pool.get('ir.email.template')
@@ -751,10 +764,15 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             else:
                 html = None
             if body:
-                with transaction.set_user(0), transaction.set_context(
-                        helpdesk_email_subject=values.get('subject'),
-                        helpdesk_email_html=html):
-                    Channel.post(ticket, body, audience='public')
+                token = stage_email.set({
+                        'subject': values.get('subject'),
+                        'html': html,
+                        })
+                try:
+                    with transaction.set_user(0):
+                        Channel.post(ticket, body, audience='public')
+                finally:
+                    stage_email.reset(token)
 
     def check_chat_message(self, message):
         "Check the message may be posted on the ticket"
@@ -1004,6 +1022,7 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
         default.setdefault('last_agent_message', None)
         default.setdefault('merged_into', None)
         default.setdefault('transfers', None)
+        default.setdefault('request_key', None)
         return super().copy(tickets, default=default)
 
     @classmethod

@@ -26,8 +26,8 @@ STATES = [
     ('sent', "Sent"),
     ('failed', "Failed"),
     ]
-# Tried for about two days before giving up: 1, 2, 4 ... minutes, at most
-# an hour between two attempts
+# Tried for about two days before giving up: 1, 2, 4 ... minutes (see
+# retry_delay), at most an hour between two attempts
 MAX_ATTEMPTS = 60
 MAX_DELAY = dt.timedelta(hours=1)
 # A queued mail older than this is sent by the cron job: its process ended
@@ -36,8 +36,22 @@ STALE = dt.timedelta(minutes=5)
 
 
 def retry_delay(attempts):
-    "The delay before the next attempt after so many failed ones"
-    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_DELAY)
+    """The delay before the next attempt after so many failed ones: the
+    first one is `[helpdesk_website] outbox_retry_delay` seconds (60)"""
+    first = config.getint('helpdesk_website', 'outbox_retry_delay', default=60)
+    return min(
+        dt.timedelta(seconds=first * 2 ** max(attempts - 1, 0)), MAX_DELAY)
+
+
+def is_permanent(exception):
+    """Tell if the SMTP server refused the mail for good (a 5xx reply):
+    sending it again would be refused again"""
+    if isinstance(exception, smtplib.SMTPRecipientsRefused):
+        return all(
+            code >= 500 for code, _ in exception.recipients.values())
+    if isinstance(exception, smtplib.SMTPResponseException):
+        return exception.smtp_code >= 500
+    return False
 
 
 def has_worker():
@@ -168,7 +182,13 @@ class Outbox(ModelSQL, ModelView):
                     server = None
                 outbox.attempts = (outbox.attempts or 0) + 1
                 outbox.error = str(exception) or exception.__class__.__name__
-                if outbox.attempts >= MAX_ATTEMPTS:
+                if is_permanent(exception):
+                    outbox.state = 'failed'
+                    outbox.next_attempt = None
+                    logger.error(
+                        "e-mail %s to %s refused for good: %s",
+                        outbox.id, outbox.recipients, outbox.error)
+                elif outbox.attempts >= MAX_ATTEMPTS:
                     outbox.state = 'failed'
                     outbox.next_attempt = None
                     logger.error(

@@ -16,6 +16,7 @@ from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import Index
+from trytond.modules.helpdesk_core.ticket import stage_email
 from trytond.modules.inbound_email.ir import REPLY_LINE
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
@@ -232,16 +233,15 @@ class Channel(metaclass=PoolMeta):
         pool = Pool()
         Outbox = pool.get('helpdesk.email.outbox')
         transaction = Transaction()
-        context = transaction.context
         language = message.channel.language
         system = bool(message.user and message.user.id == 0)
+        template = (stage_email.get() if system else None) or {}
         message.reference = new_message_id(cls._email_from(message))
         headers = cls.helpdesk_headers(
             ticket, message.reference, exclude=message,
             automatic='auto-generated' if system else None)
-        subject = ticket_subject(
-            ticket, context.get('helpdesk_email_subject') if system else None)
-        html = context.get('helpdesk_email_html') if system else None
+        subject = ticket_subject(ticket, template.get('subject'))
+        html = template.get('html')
         with transaction.set_context(language=language):
             # The names of the team in the customer's language
             ticket = ticket.__class__(ticket.id)

@@ -253,8 +253,9 @@ def customer_of(email, name, phone=None):
 
 def create_ticket(team, values, files, web_user=None):
     """Create the ticket of the team's form with values (contact_name,
-    contact_email, contact_phone, name, description, type, priority) and the
-    checked files; the channel is the portal for a signed-in customer"""
+    contact_email, contact_phone, name, description, type, priority,
+    request_key) and the checked files; the channel is the portal for a
+    signed-in customer"""
     pool = Pool()
     Ticket = pool.get('helpdesk.ticket')
     if web_user and web_user.party:
@@ -276,6 +277,7 @@ def create_ticket(team, values, files, web_user=None):
                     'contact_email': values['contact_email'],
                     'contact_phone': values.get('contact_phone'),
                     'channel': 'portal' if web_user else 'website',
+                    'request_key': values.get('request_key'),
                     }])
         if files:
             attach(ticket, files)

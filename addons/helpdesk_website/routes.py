@@ -8,7 +8,9 @@ announcements"""
 import datetime as dt
 import json
 import os
+import re
 import urllib.parse
+import uuid
 from functools import wraps
 from http import HTTPStatus
 
@@ -42,6 +44,8 @@ STATES = [
     ('in_progress', _("In Progress")), ('waiting', _("Waiting for You")),
     ('solved', _("Solved")), ('cancelled', _("Cancelled"))]
 MAX_TEXT = 20000
+# The key a ticket form carries (_request_key): uuid4().hex
+REQUEST_KEY = re.compile('[0-9a-f]{32}')
 
 
 class PageError(Exception):
@@ -383,13 +387,45 @@ def _submitted_signature(site, ticket_id):
     return security.csrf_token(f'{site.browser}:{ticket_id}')
 
 
+def _request_key(site):
+    """The key of the form sent, made when the form was shown: the same
+    form sent again (a retry after an error, a second click) is one ticket"""
+    key = site.request.form.get('request_key', '')
+    if REQUEST_KEY.fullmatch(key):
+        return key
+
+
+def _ticket_of_request(site, team, key):
+    Ticket = site.pool.get('helpdesk.ticket')
+    if key:
+        tickets = Ticket.search([
+                ('request_key', '=', key),
+                ('team', '=', team.id),
+                ], limit=1)
+        if tickets:
+            return tickets[0]
+
+
+def _ticket_submitted(site, team, ticket):
+    url = site.url(
+        'teams', team.id, 'submitted', ticket.id,
+        _submitted_signature(site, ticket.id))
+    if site.wants_json:
+        return site.json({'redirect': url, 'number': ticket.number})
+    return site.redirect(url)
+
+
 @page()
 @route('/teams/<int:team_id>', methods=['GET', 'POST'])
 def team_form(site, team_id):
     team = _website_team(site, team_id)
     values, errors = {'priority': '1'}, {}
+    key = None
     if site.request.method == 'POST':
         site.check_csrf()
+        key = _request_key(site)
+        if ticket := _ticket_of_request(site, team, key):
+            return _ticket_submitted(site, team, ticket)
         if not site.user:
             site.check_honeypot()
             site.check_rate('ticket_form')
@@ -403,29 +439,28 @@ def team_form(site, team_id):
         errors = {k: site.gettext(v) if k != 'files' else v
             for k, v in errors.items()}
         if not errors:
+            values['request_key'] = key
             try:
                 ticket = portal.create_ticket(
                     team, values, files, web_user=site.user)
             except (UserError, UserWarning) as exception:
                 Transaction().rollback()
+                # The same form sent twice at once: the other made it
+                if ticket := _ticket_of_request(site, team, key):
+                    return _ticket_submitted(site, team, ticket)
                 errors['form'] = exception.message
             else:
                 portal.acknowledge(
                     ticket, site.absolute_url('portal', 'tickets', ticket.id),
                     site.language)
-                url = site.url(
-                    'teams', team.id, 'submitted', ticket.id,
-                    _submitted_signature(site, ticket.id))
-                if site.wants_json:
-                    return site.json(
-                        {'redirect': url, 'number': ticket.number})
-                return site.redirect(url)
+                return _ticket_submitted(site, team, ticket)
         if site.wants_json:
             return site.json({'errors': errors}, status=HTTPStatus.BAD_REQUEST)
     return site.render(
         'team_form.html', team=team, values=values, errors=errors,
         types=_ticket_types(site), priorities=PRIORITIES,
         banners=site.announcements(teams=[team]),
+        request_key=key or uuid.uuid4().hex,
         status=HTTPStatus.BAD_REQUEST if errors else HTTPStatus.OK)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from email.message import EmailMessage
 
 from trytond.model import ModelSQL
-from trytond.model.exceptions import AccessError
+from trytond.model.exceptions import AccessError, SQLConstraintError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.pool import Pool
@@ -73,6 +73,22 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(int(second.number[2:]), int(first.number[2:]) + 1)
         self.assertEqual(
             second.rec_name, '[%s] Printer broken' % second.number)
+
+    @with_transaction()
+    def test_request_key_once(self):
+        """A client's request key makes one ticket: sent again it is
+        refused with a message; a copy does not carry it"""
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            ticket = self._create_ticket(team, request_key='k' * 32)
+            copy, = ticket.copy([ticket])
+            self.assertIsNone(copy.request_key)
+            with self.assertRaises(SQLConstraintError) as cm:
+                self._create_ticket(team, request_key='k' * 32)
+            self.assertEqual(
+                cm.exception.message,
+                "This request has already made a ticket.")
 
     @with_transaction()
     def test_search_box(self):

@@ -65,6 +65,16 @@ class SMTPSink:
         if self._previous_uri is not None:
             tconfig.set('email', 'uri', self._previous_uri)
 
+    def down(self):
+        "Stop answering, as a server that is down, until up is called"
+        self._controller.stop()
+
+    def up(self):
+        "Answer again on the same port, keeping the messages received"
+        self._controller = Controller(
+            self._handler, hostname='127.0.0.1', port=self.port)
+        self._controller.start()
+
     def __enter__(self):
         return self.start()
 

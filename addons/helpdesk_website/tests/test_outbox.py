@@ -9,6 +9,8 @@ import socket
 import unittest
 from email.message import EmailMessage
 
+from aiosmtpd.controller import Controller
+
 import trytond.config as tconfig
 from trytond.modules.company.tests.tools import create_company
 from trytond.modules.helpdesk_core.tests.tools import SMTPSink
@@ -27,6 +29,40 @@ def closed_port_uri():
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
     return f'smtp://127.0.0.1:{port}'
+
+
+class RefusingServer:
+    """A real SMTP server that refuses every recipient for good (550) or for
+    now (451)"""
+
+    def __init__(self, code):
+        self.code = code
+        self.received = []
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            self.port = sock.getsockname()[1]
+        self._controller = Controller(
+            self, hostname='127.0.0.1', port=self.port)
+
+    @property
+    def uri(self):
+        return f'smtp://127.0.0.1:{self.port}'
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if self.code >= 500:
+            return f'{self.code} 5.1.1 <{address}>: no such mailbox'
+        return f'{self.code} 4.3.0 <{address}>: try again later'
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(envelope.rcpt_tos)
+        return '250 OK'
+
+    def __enter__(self):
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._controller.stop()
 
 
 def mail(subject, to='carol@customer.example'):
@@ -165,6 +201,45 @@ class OutboxTestCase(unittest.TestCase):
             transaction.commit()
         self.assertEqual(len(self.smtp.wait(1)), 1)
         self.assertEqual(self.outboxes()[0][1], 'sent')
+
+    def test_refused_for_good(self):
+        """A mail the SMTP server refuses for good (5xx) fails at once: it
+        is not tried again; one refused for now (4xx) waits its turn"""
+        with RefusingServer(550) as server:
+            tconfig.set('email', 'uri', server.uri)
+            self.addCleanup(tconfig.set, 'email', 'uri', self.smtp.uri)
+            self.send(mail("No such mailbox", to='nobody@customer.example'))
+            self.assertEqual(self.outboxes(),
+                [("No such mailbox", 'failed', 1, True)])
+            with Transaction().start(DB_NAME, 0, readonly=True):
+                Outbox = Pool().get('helpdesk.email.outbox')
+                outbox, = Outbox.search([])
+                self.assertIsNone(outbox.next_attempt)
+                self.assertIn('no such mailbox', outbox.error)
+        with RefusingServer(451) as server:
+            tconfig.set('email', 'uri', server.uri)
+            self.send(mail("Greylisted"))
+            self.assertEqual(self.outboxes()[1:],
+                [("Greylisted", 'queued', 1, True)])
+            self.assertEqual(server.received, [])
+
+    def test_retry_delay_configured(self):
+        "The first delay is the configuration's; each next one doubles"
+        self.assertEqual(
+            outbox_module.retry_delay(1), dt.timedelta(minutes=1))
+        self.assertEqual(
+            outbox_module.retry_delay(3), dt.timedelta(minutes=4))
+        self.assertEqual(
+            outbox_module.retry_delay(30), outbox_module.MAX_DELAY)
+        if not tconfig.has_section('helpdesk_website'):
+            tconfig.add_section('helpdesk_website')
+        tconfig.set('helpdesk_website', 'outbox_retry_delay', '5')
+        self.addCleanup(tconfig._config.remove_option,
+            'helpdesk_website', 'outbox_retry_delay')
+        self.assertEqual(
+            outbox_module.retry_delay(1), dt.timedelta(seconds=5))
+        self.assertEqual(
+            outbox_module.retry_delay(2), dt.timedelta(seconds=10))
 
     def test_stale_queued_mail_sent_by_cron(self):
         """A mail left queued by a process that ended before sending it is

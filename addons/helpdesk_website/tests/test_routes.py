@@ -8,6 +8,7 @@ route refuses"""
 import datetime as dt
 import logging
 import re
+import time
 import unittest
 
 from markupsafe import escape
@@ -269,6 +270,50 @@ class WebsiteTestCase(unittest.TestCase):
         self.assertIn("Enter the subject of your request.", response.text)
         self.assertIn("Ordered on Monday, nothing yet.", response.text)
         self.assertEqual(self.count('helpdesk.ticket', []), before)
+
+    def test_submit_twice(self):
+        """The same form sent again (a retry, a second click) shows the
+        ticket it made and makes no second one, nor a second e-mail"""
+        page = self.get(f'/teams/{self.data.support.id}').text
+        key = re.search(r'name="request_key" value="([0-9a-f]{32})"', page)
+        self.assertTrue(key, "no request key on the form")
+        # Each showing of the form has its own key
+        self.assertNotIn(key.group(1),
+            self.get(f'/teams/{self.data.support.id}').text)
+        form = self.ticket_form(
+            name="Sent twice", contact_email='twice@visitor.example',
+            request_key=key.group(1))
+        first = self.post(f'/teams/{self.data.support.id}', form,
+            content_type='multipart/form-data')
+        self.assertEqual(first.status_code, 303, first.text[:3000])
+        again = self.post(f'/teams/{self.data.support.id}', form,
+            content_type='multipart/form-data')
+        self.assertEqual(again.status_code, 303, again.text[:3000])
+        self.assertEqual(
+            again.headers['Location'], first.headers['Location'])
+        self.assertEqual(
+            self.count('helpdesk.ticket', [('name', '=', "Sent twice")]), 1)
+
+        def acknowledgements():
+            return [m for m in self.smtp.messages
+                if 'twice@visitor.example' in m[0]]
+        deadline = time.monotonic() + 10
+        while not acknowledgements() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        self.assertEqual(len(acknowledgements()), 1)
+        # A form with mistakes keeps its key for the corrected sending
+        wrong = self.ticket_form(name='', request_key='b' * 32)
+        response = self.post(f'/teams/{self.data.support.id}', wrong,
+            content_type='multipart/form-data')
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('name="request_key" value="%s"' % ('b' * 32),
+            response.text)
+        # A key of another form shape is ignored, not trusted
+        response = self.post(f'/teams/{self.data.support.id}',
+            self.ticket_form(name="Odd key", request_key="x' OR 1=1"),
+            content_type='multipart/form-data')
+        self.assertEqual(response.status_code, 303, response.text[:3000])
 
     def test_submit_json(self):
         "The background submission answers JSON"
