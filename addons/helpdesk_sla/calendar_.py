@@ -32,7 +32,10 @@ class Calendar(metaclass=PoolMeta):
     @classmethod
     def sla_reschedule(cls, calendars):
         """Compute again the running SLA deadlines counted on the
-        calendars"""
+        calendars
+
+        Many deadlines are computed again by the task queue after the
+        change is committed."""
         pool = Pool()
         TicketSLA = pool.get('helpdesk.ticket.sla')
         ids = [c.id for c in calendars]
@@ -40,17 +43,13 @@ class Calendar(metaclass=PoolMeta):
             return
         # Forget the working time read before the change
         cls._sla_working_time_cache.clear()
-        TicketSLA.reschedule(TicketSLA.search([
-                    ('status', '=', 'ongoing'),
-                    ('deadline', '!=', None),
-                    ['OR',
-                        ('sla.calendar', 'in', ids),
-                        [
-                            ('sla.calendar', '=', None),
-                            ('sla.team.calendar', 'in', ids),
-                            ],
-                        ],
-                    ]))
+        TicketSLA.reschedule_ongoing(['OR',
+                ('sla.calendar', 'in', ids),
+                [
+                    ('sla.calendar', '=', None),
+                    ('sla.team.calendar', 'in', ids),
+                    ],
+                ])
 
 
 class _CalendarChildMixin:
@@ -123,9 +122,7 @@ class Team(metaclass=PoolMeta):
         TicketSLA = pool.get('helpdesk.ticket.sla')
         super().on_modification(mode, teams, field_names=field_names)
         if mode == 'write' and 'calendar' in field_names:
-            TicketSLA.reschedule(TicketSLA.search([
-                        ('status', '=', 'ongoing'),
-                        ('deadline', '!=', None),
-                        ('sla.calendar', '=', None),
-                        ('sla.team', 'in', [t.id for t in teams]),
-                        ]))
+            TicketSLA.reschedule_ongoing([
+                    ('sla.calendar', '=', None),
+                    ('sla.team', 'in', [t.id for t in teams]),
+                    ])

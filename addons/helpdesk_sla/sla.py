@@ -10,7 +10,7 @@ from trytond.modules.helpdesk_core.working_time import (
     AroundTheClock, NoWorkingTimeError)
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from . import common
 from .exceptions import SLADeleteError, SLAValidationError, SLAWorkingTimeError
@@ -332,18 +332,21 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         super().on_modification(mode, slas, field_names=field_names)
         if mode != 'write':
             return
+        # The clocks of the inactive policies stop: there is nothing more to
+        # follow on them
+        ids = [s.id for s in slas if s.active]
         if 'active' in field_names:
-            inactive = [s for s in slas if not s.active]
+            inactive = [s.id for s in slas if not s.active]
             if inactive:
-                TicketSLA.stop(TicketSLA.search([
-                            ('sla', 'in', [s.id for s in inactive]),
-                            ('status', '=', 'ongoing'),
-                            ]))
+                TicketSLA.stop_ongoing([('sla', 'in', inactive)])
+        if not ids:
+            return
         if field_names & {'days', 'hours', 'calendar'}:
-            TicketSLA.reschedule(TicketSLA.search([
-                        ('sla', 'in', [s.id for s in slas]),
-                        ('status', '=', 'ongoing'),
-                        ]))
+            TicketSLA.reschedule_ongoing([('sla', 'in', ids)])
+        if field_names & {
+                'target', 'target_stage', 'excluded_stages',
+                'pause_when_waiting'}:
+            TicketSLA.evaluate_ongoing([('sla', 'in', ids)])
 
     @classmethod
     @ModelView.button
@@ -352,11 +355,12 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         pool = Pool()
         Ticket = pool.get('helpdesk.ticket')
         TicketSLA = pool.get('helpdesk.ticket.sla')
-        tickets = Ticket.search([
-                ('team', 'in', list({s.team.id for s in slas})),
-                ('state', 'not in', ['solved', 'cancelled']),
-                ])
-        TicketSLA.update_tickets(tickets, apply=True)
+        with without_check_access():
+            tickets = Ticket.search([
+                    ('team', 'in', list({s.team.id for s in slas})),
+                    ('state', 'not in', ['solved', 'cancelled']),
+                    ], order=[('id', 'ASC')])
+        TicketSLA.run_or_queue(Ticket, 'sla_apply', tickets)
 
 
 class SLAType(ModelSQL):

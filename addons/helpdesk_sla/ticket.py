@@ -17,7 +17,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
 from trytond.tools import timezone as tz
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from . import common
 from .sla import TARGETS
@@ -46,6 +46,11 @@ EVALUATE_FIELDS = {
 DUE_SOON = dt.timedelta(hours=1)
 # How many overdue SLAs the scheduled job fails at once
 FAIL_BATCH = 100
+# How many ticket SLAs (or tickets) a change of a policy or of a calendar
+# follows again in its own transaction: more go to the task queue
+QUEUE_THRESHOLD = 100
+# How many ticket SLAs (or tickets) one task of the queue follows again
+QUEUE_BATCH = 500
 COLOR_FAILED = '#d9534f'
 COLOR_DUE_SOON = '#f0ad4e'
 
@@ -305,6 +310,18 @@ class Ticket(metaclass=PoolMeta):
         default.setdefault('sla_events', None)
         default.setdefault('sla_deadline', None)
         return super().copy(tickets, default=default)
+
+    @classmethod
+    def sla_apply(cls, tickets):
+        """Apply the policies of their teams to the tickets still open
+
+        A task of the queue: the tickets closed since it was queued are
+        left as they are."""
+        pool = Pool()
+        TicketSLA = pool.get('helpdesk.ticket.sla')
+        TicketSLA.update_tickets(
+            [t for t in tickets if t.state not in {'solved', 'cancelled'}],
+            apply=True)
 
 
 class TicketSLA(ModelSQL, ModelView):
@@ -616,6 +633,89 @@ class TicketSLA(ModelSQL, ModelView):
         tickets = {ts.ticket for ts in ticket_slas}
         cls._stop(ticket_slas, moment)
         cls._update_deadlines(tickets)
+
+    @classmethod
+    def run_or_queue(cls, Model, method, records):
+        """Call the class method on the records of Model: in the
+        transaction when they are few, else through the task queue by
+        batches of ids
+
+        The method re-reads the records, skips those that no longer need it
+        and does nothing the second time."""
+        ids = sorted({r.id for r in records})
+        if not ids:
+            return
+        if len(ids) <= QUEUE_THRESHOLD:
+            getattr(Model, method)(Model.browse(ids))
+            return
+        queue = getattr(Model.__queue__, method)
+        for sub_ids in grouped_slice(ids, QUEUE_BATCH):
+            queue(Model.browse(list(sub_ids)))
+
+    @classmethod
+    def _search_ongoing(cls, domain, check=True):
+        """Return the running ticket SLAs of domain and, with check, check
+        the working time of their policies"""
+        pool = Pool()
+        SLA = pool.get('helpdesk.sla')
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        # The helpdesk keeps its clocks true whoever changed the policy or
+        # the calendar: the rules of the user do not apply
+        with without_check_access():
+            query = cls.search([
+                    ('status', '=', 'ongoing'),
+                    domain,
+                    ], order=[], query=True)
+        cursor.execute(*table.select(
+                table.id, table.sla, where=table.id.in_(query),
+                order_by=[table.id.asc]))
+        rows = cursor.fetchall()
+        # A calendar without working time is refused in the transaction of
+        # the change, even when the clocks follow it in the queue
+        if check:
+            for sla in SLA.browse(sorted({s for _, s in rows})):
+                sla.get_working_time()
+        return cls.browse([i for i, _ in rows])
+
+    @classmethod
+    def reschedule_ongoing(cls, domain):
+        """Compute again the running deadlines of domain, in the task
+        queue when they are many"""
+        cls.run_or_queue(cls, 'reschedule', cls._search_ongoing([
+                    ('deadline', '!=', None),
+                    domain,
+                    ]))
+
+    @classmethod
+    def evaluate_ongoing(cls, domain):
+        """Follow again the tickets of the running SLAs of domain, in the
+        task queue when they are many"""
+        cls.run_or_queue(cls, 'follow', cls._search_ongoing(domain))
+
+    @classmethod
+    def stop_ongoing(cls, domain):
+        """Stop following the running SLAs of domain of inactive policies,
+        in the task queue when they are many"""
+        cls.run_or_queue(
+            cls, 'stop_inactive', cls._search_ongoing(domain, check=False))
+
+    @classmethod
+    def follow(cls, ticket_slas, moment=None):
+        """Follow again the tickets of the ticket SLAs still running,
+        after a change of the target or of the pauses of their policy"""
+        cls.update_tickets(
+            [ts.ticket for ts in ticket_slas if ts.status == 'ongoing'],
+            apply=False, moment=moment)
+
+    @classmethod
+    def stop_inactive(cls, ticket_slas, moment=None):
+        """Stop following the ticket SLAs still running of the policies
+        still inactive"""
+        cls.stop([
+                ts for ts in ticket_slas
+                if ts.status == 'ongoing' and not ts.sla.active],
+            moment=moment)
 
     @classmethod
     def reschedule(cls, ticket_slas, moment=None):
