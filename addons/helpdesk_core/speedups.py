@@ -1,36 +1,33 @@
 # This file is part of Helpdesk for Tryton.  The COPYRIGHT file at the top
 # level of this repository contains the full copyright notices and license
 # terms.
-"""Three costs of trytond that a page of tickets pays on every request
+"""Two overrides of trytond that a page of tickets still pays for under
+gunicorn (`make serve`)
 
-- trytond's cursor_dict asks cursor.description for every row, and psycopg 3
-  builds a new Column object per column each time it is asked: for a page of
-  80 tickets with their customers, stages, teams and users that is tens of
-  thousands of objects. The names are the same for every row of a result,
-  so they are taken once.
-- An answer of more than 1400 bytes is encoded to JSON as a stream of tiny
-  strings (a key, a comma, a value) and gzip compresses each one on its own:
-  thousands of calls for a page. The strings are gathered into pieces of
-  64 KiB before they are compressed.
-- That stream comes from the pure Python JSON encoder: Python's C encoder
-  only works in one go. The answer is now streamed by the items of its
-  lists (the records of a read, the ids of a search), each encoded in one
-  go by the C encoder, which is several times faster.
-
-All keep what trytond returns byte for byte; they only do it with fewer
-Python calls."""
+Each replaces one function of trytond at import by one that returns the
+same, byte for byte, with fewer Python calls. trytond's own function is kept
+beside it (``trytond_*``) for the tests that compare the two
+(tests/test_speedups.py). bench/bench_speedups.py measures what each wins on
+the agent list's first page; doc/design.rst gives the figures and
+doc/upstream.rst proposes them, and what was removed, to trytond."""
 
 import trytond.ir.model
 import trytond.ir.translation
 import trytond.model.modelsql
 import trytond.protocols.jsonrpc
-import trytond.protocols.wrappers
 import trytond.tools
 
-PIECE_SIZE = 64 * 1024
+# --- cursor_dict
+# trytond asks cursor.description for every row, and psycopg 3 builds a new
+# Column object per column each time it is asked: for a page of 80 tickets
+# with the records they show, thousands of objects. The names are the same
+# for every row of a result: they are taken once.
+
+trytond_cursor_dict = trytond.tools.cursor_dict
 
 
 def cursor_dict(cursor, size=None):
+    "Yield the rows of cursor as dictionaries of their columns"
     size = cursor.arraysize if size is None else size
     names = None
     while True:
@@ -43,24 +40,22 @@ def cursor_dict(cursor, size=None):
             yield dict(zip(names, row))
 
 
-def _gzip_stream_iter(self):
-    pieces, size = [], 0
-    for chunk in self.iterator:
-        pieces.append(chunk)
-        size += len(chunk)
-        if size >= PIECE_SIZE:
-            compressed = self.compressor.compress(
-                ''.join(pieces).encode('utf-8'))
-            pieces, size = [], 0
-            if compressed:
-                yield compressed
-    if pieces:
-        compressed = self.compressor.compress(''.join(pieces).encode('utf-8'))
-        if compressed:
-            yield compressed
-    tail = self.compressor.flush()
-    if tail:
-        yield tail
+# The modules that imported trytond's function by its name
+for _module in [
+        trytond.tools, trytond.model.modelsql, trytond.ir.model,
+        trytond.ir.translation]:
+    _module.cursor_dict = cursor_dict
+
+# --- The JSON-RPC encoder
+# An answer of more than 1400 bytes is encoded by trytond's encoder as a
+# stream, by the pure Python JSON encoder, token by token (a key, a comma, a
+# value): Python's C encoder only works in one go. The answer is streamed by
+# the items of its lists (the records of a read, the ids of a search), each
+# encoded in one go by the C encoder: the same text in a few pieces per
+# record, with the memory still bounded by the largest record. It also
+# spares gzip the compression of each token on its own.
+
+trytond_encoder = trytond.protocols.jsonrpc.encoder
 
 
 class StreamEncoder(trytond.protocols.jsonrpc.JSONEncoder):
@@ -90,15 +85,8 @@ class StreamEncoder(trytond.protocols.jsonrpc.JSONEncoder):
             yield self.encode(o)
 
 
-for _module in [
-        trytond.tools, trytond.model.modelsql, trytond.ir.model,
-        trytond.ir.translation]:
-    _module.cursor_dict = cursor_dict
-trytond.protocols.wrappers.GzipStream.__iter__ = _gzip_stream_iter
 trytond.protocols.jsonrpc.encoder = StreamEncoder(
-    **{k: getattr(trytond.protocols.jsonrpc.encoder, k) for k in [
+    **{k: getattr(trytond_encoder, k) for k in [
             'skipkeys', 'ensure_ascii', 'check_circular', 'allow_nan',
             'sort_keys', 'indent']},
-    separators=(
-        trytond.protocols.jsonrpc.encoder.item_separator,
-        trytond.protocols.jsonrpc.encoder.key_separator))
+    separators=(trytond_encoder.item_separator, trytond_encoder.key_separator))
