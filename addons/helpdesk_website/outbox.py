@@ -11,6 +11,7 @@ import email
 import email.policy
 import logging
 import smtplib
+import urllib.parse
 
 import trytond.config as config
 from trytond.model import Index, ModelSQL, ModelView, fields
@@ -52,6 +53,21 @@ def is_permanent(exception):
     if isinstance(exception, smtplib.SMTPResponseException):
         return exception.smtp_code >= 500
     return False
+
+
+def smtp_uri():
+    """The `[email] uri` with a timeout: without one, trytond's SMTP client
+    waits for ever on a server that accepted the connection and stopped
+    answering, and the queue's worker with it"""
+    uri = config.get('email', 'uri')
+    parts = urllib.parse.urlsplit(uri)
+    query = urllib.parse.parse_qs(parts.query)
+    if 'timeout' not in query:
+        query['timeout'] = [str(config.getint(
+                    'helpdesk_website', 'smtp_timeout', default=60))]
+        uri = parts._replace(
+            query=urllib.parse.urlencode(query, doseq=True)).geturl()
+    return uri
 
 
 def has_worker():
@@ -171,7 +187,7 @@ class Outbox(ModelSQL, ModelView):
                 outbox.message, policy=email.policy.default)
             try:
                 if server is None:
-                    server = get_smtp_server(strict=True)
+                    server = get_smtp_server(smtp_uri(), strict=True)
                 server = send_message(msg, server=server, strict=True)
             except (smtplib.SMTPException, OSError) as exception:
                 if server is not None:

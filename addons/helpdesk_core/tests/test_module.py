@@ -91,6 +91,45 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
                 "This request has already made a ticket.")
 
     @with_transaction()
+    def test_queue_requeue_lost(self):
+        """A task a worker took long ago and never finished is queued again
+        by the cron job; a running one and a finished one are left"""
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        Cron = pool.get('ir.cron')
+        table = Queue.__table__()
+        cursor = Transaction().connection.cursor()
+        now = dt.datetime.now()
+        data = {
+            'model': 'helpdesk.ticket', 'method': 'close_inactive',
+            'user': 0, 'context': {}, 'instances': (), 'args': (),
+            'kwargs': {}}
+        lost, running, finished = [
+            Queue.push('helpdesk.ticket.close_inactive', data)
+            for _ in range(3)]
+        for id_, dequeued_at, finished_at in [
+                (lost, now - dt.timedelta(minutes=11), None),
+                (running, now - dt.timedelta(minutes=9), None),
+                (finished, now - dt.timedelta(minutes=11), now)]:
+            cursor.execute(*table.update(
+                    [table.dequeued_at, table.finished_at],
+                    [dequeued_at, finished_at],
+                    where=table.id == id_))
+
+        cron, = Cron.search([('method', '=', 'ir.queue|requeue_lost')])
+        Cron.run_once([cron])
+
+        tasks = Queue.search([], order=[('id', 'ASC')])
+        self.assertEqual(
+            [(t.id, t.finished_at is None) for t in tasks[:2]],
+            [(running, True), (finished, False)])
+        copy, = tasks[2:]
+        self.assertNotIn(copy.id, {lost, running, finished})
+        self.assertEqual(copy.name, 'helpdesk.ticket.close_inactive')
+        self.assertEqual(copy.data, data)
+        self.assertIsNone(copy.dequeued_at)
+
+    @with_transaction()
     def test_search_box(self):
         "The search box finds by number, subject, description and e-mail"
         pool = Pool()

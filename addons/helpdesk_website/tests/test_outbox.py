@@ -241,6 +241,39 @@ class OutboxTestCase(unittest.TestCase):
         self.assertEqual(
             outbox_module.retry_delay(2), dt.timedelta(seconds=10))
 
+    def test_silent_server_timeout(self):
+        """A server that accepts the connection and never answers fails the
+        attempt after smtp_timeout: the mail waits for the next one"""
+        with socket.socket() as silent:
+            silent.bind(('127.0.0.1', 0))
+            # Connections are accepted by the kernel, nobody answers them
+            silent.listen(8)
+            port = silent.getsockname()[1]
+            tconfig.set('email', 'uri', f'smtp://127.0.0.1:{port}')
+            self.addCleanup(tconfig.set, 'email', 'uri', self.smtp.uri)
+            if not tconfig.has_section('helpdesk_website'):
+                tconfig.add_section('helpdesk_website')
+            tconfig.set('helpdesk_website', 'smtp_timeout', '1')
+            self.addCleanup(tconfig._config.remove_option,
+                'helpdesk_website', 'smtp_timeout')
+            self.send(mail("Nobody answers"))
+        self.assertEqual(self.outboxes(),
+            [("Nobody answers", 'queued', 1, True)])
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            Outbox = Pool().get('helpdesk.email.outbox')
+            outbox, = Outbox.search([])
+            self.assertIn('timed out', outbox.error)
+
+    def test_smtp_uri_timeout(self):
+        "The configured URI's own timeout wins over smtp_timeout"
+        tconfig.set('email', 'uri', 'smtp+tls://u:p@smtp.example.com:587')
+        self.addCleanup(tconfig.set, 'email', 'uri', self.smtp.uri)
+        self.assertEqual(outbox_module.smtp_uri(),
+            'smtp+tls://u:p@smtp.example.com:587?timeout=60')
+        tconfig.set('email', 'uri', 'smtp://smtp.example.com?timeout=5')
+        self.assertEqual(outbox_module.smtp_uri(),
+            'smtp://smtp.example.com?timeout=5')
+
     def test_stale_queued_mail_sent_by_cron(self):
         """A mail left queued by a process that ended before sending it is
         sent by the cron job"""
