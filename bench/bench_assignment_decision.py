@@ -54,6 +54,59 @@ SQL_LOGGER = 'trytond.backend.postgresql.database'
 
 # --- The data
 
+def insert_calendar(conn, agents, on_leave=None):
+    """Insert an office calendar (Monday-Friday 8-12 and 13-17 in
+    Europe/Brussels, a holiday a month over two years) with a few days off
+    every other month for each of agents (ids) and on_leave (an id) away
+    now; return its id"""
+    calendar, = conn.execute(
+        "INSERT INTO helpdesk_calendar (name, timezone, active, "
+        "create_uid, create_date) VALUES ('Office', 'Europe/Brussels', "
+        "true, 0, now()) RETURNING id").fetchone()
+    conn.execute("""
+        INSERT INTO helpdesk_calendar_attendance (calendar, weekday,
+            hour_from, hour_to, sequence, create_uid, create_date)
+        SELECT %s, d::text, h.f, h.t, 10, 0, now()
+        FROM generate_series(0, 4) AS d
+        CROSS JOIN (VALUES (interval '8 hours', interval '12 hours'),
+            (interval '13 hours', interval '17 hours')) AS h(f, t)
+        """, (calendar,))
+    # Two years of holidays, past and coming
+    conn.execute("""
+        INSERT INTO helpdesk_calendar_leave (calendar, name, start, "end",
+            create_uid, create_date)
+        SELECT %s, 'Holiday', day, day + interval '1 day', 0, now()
+        FROM generate_series(
+            date_trunc('day', now()) - interval '1 year' + interval '17 d',
+            now() + interval '1 year', interval '31 days') AS day
+        WHERE NOT (day <= now() AND day + interval '1 day' > now())
+        """, (calendar,))
+    # Time off of every agent: a few days every other month
+    conn.execute("""
+        INSERT INTO helpdesk_calendar_leave (calendar, name, "user",
+            start, "end", create_uid, create_date)
+        SELECT %(calendar)s, 'Time off', u,
+            day + (u %% 20) * interval '1 day',
+            day + (u %% 20 + 3) * interval '1 day', 0, now()
+        FROM unnest(%(agents)s::int[]) AS u
+        CROSS JOIN generate_series(
+            date_trunc('day', now()) - interval '1 year',
+            now() + interval '1 year', interval '61 days') AS day
+        WHERE day + (u %% 20 + 3) * interval '1 day' < now() - interval
+                '1 day'
+            OR day + (u %% 20) * interval '1 day' > now() + interval
+                '1 day'
+        """, {'calendar': calendar, 'agents': list(agents)})
+    if on_leave:
+        conn.execute("""
+            INSERT INTO helpdesk_calendar_leave (calendar, name, "user",
+                start, "end", create_uid, create_date)
+            VALUES (%s, 'Time off', %s, now() - interval '2 days',
+                now() + interval '3 days', 0, now())
+            """, (calendar, on_leave))
+    return calendar
+
+
 def setup_team(name):
     """Give the team its members, a calendar with holidays and time off
     (one member is away now) and automatic assignment; return its id"""
@@ -63,51 +116,9 @@ def setup_team(name):
         team, = conn.execute(
             'SELECT id FROM helpdesk_team WHERE name = %s',
             (TEAM,)).fetchone()
-        calendar, = conn.execute(
-            "INSERT INTO helpdesk_calendar (name, timezone, active, "
-            "create_uid, create_date) VALUES ('Office', 'Europe/Brussels', "
-            "true, 0, now()) RETURNING id").fetchone()
-        conn.execute("""
-            INSERT INTO helpdesk_calendar_attendance (calendar, weekday,
-                hour_from, hour_to, sequence, create_uid, create_date)
-            SELECT %s, d::text, h.f, h.t, 10, 0, now()
-            FROM generate_series(0, 4) AS d
-            CROSS JOIN (VALUES (interval '8 hours', interval '12 hours'),
-                (interval '13 hours', interval '17 hours')) AS h(f, t)
-            """, (calendar,))
-        # Two years of holidays, past and coming
-        conn.execute("""
-            INSERT INTO helpdesk_calendar_leave (calendar, name, start, "end",
-                create_uid, create_date)
-            SELECT %s, 'Holiday', day, day + interval '1 day', 0, now()
-            FROM generate_series(
-                date_trunc('day', now()) - interval '1 year' + interval '17 d',
-                now() + interval '1 year', interval '31 days') AS day
-            WHERE NOT (day <= now() AND day + interval '1 day' > now())
-            """, (calendar,))
-        # Time off of every agent: a few days every other month
-        agents = [users[login] for login in MEMBERS + FORMER_MEMBERS]
-        conn.execute("""
-            INSERT INTO helpdesk_calendar_leave (calendar, name, "user",
-                start, "end", create_uid, create_date)
-            SELECT %(calendar)s, 'Time off', u,
-                day + (u %% 20) * interval '1 day',
-                day + (u %% 20 + 3) * interval '1 day', 0, now()
-            FROM unnest(%(agents)s::int[]) AS u
-            CROSS JOIN generate_series(
-                date_trunc('day', now()) - interval '1 year',
-                now() + interval '1 year', interval '61 days') AS day
-            WHERE day + (u %% 20 + 3) * interval '1 day' < now() - interval
-                    '1 day'
-                OR day + (u %% 20) * interval '1 day' > now() + interval
-                    '1 day'
-            """, {'calendar': calendar, 'agents': agents})
-        conn.execute("""
-            INSERT INTO helpdesk_calendar_leave (calendar, name, "user",
-                start, "end", create_uid, create_date)
-            VALUES (%s, 'Time off', %s, now() - interval '2 days',
-                now() + interval '3 days', 0, now())
-            """, (calendar, users[ON_LEAVE]))
+        calendar = insert_calendar(
+            conn, [users[login] for login in MEMBERS + FORMER_MEMBERS],
+            users[ON_LEAVE])
         for login in MEMBERS:
             conn.execute(
                 'INSERT INTO "helpdesk_team-res_user_member" (team, "user", '

@@ -253,18 +253,25 @@ def _split_statements(text):
     return statements
 
 
-def _capture_plans(fields, user_id):
+def _capture_plans(fields, user_id, database=DATABASE, domains=None,
+        counters=()):
     """Run each tab's first page once with trytond's SQL logging and
-    EXPLAIN ANALYZE the queries on helpdesk_ticket"""
+    EXPLAIN ANALYZE the queries on helpdesk_ticket
+
+    domains are the (key, domain) of the pages (by default those of
+    _tabs), counters the domains of the tab counters (each a call of the
+    entry "counters")."""
+    if domains is None:
+        domains = [(key, _domain(domain))
+            for key, _, domain in _tabs(user_id)]
     plans = []
     with tempfile.TemporaryDirectory(prefix='helpdesk-bench-sql-') as tmp:
         log = os.path.join(tmp, 'sql.log')
-        with TrytondServer(DATABASE, sql_log=log) as server:
+        with TrytondServer(database, sql_log=log) as server:
             client = server.client()
             client.login(dataset.AGENT_LOGIN, dataset.AGENT_PASSWORD)
             tabs = []
-            for key, _, domain in _tabs(user_id):
-                domain = _domain(domain)
+            for key, domain in domains:
                 calls = [('search', [domain, 0, LIMIT, None])]
                 ids = client.model('helpdesk.ticket', 'search', *calls[0][1])
                 if len(ids) == LIMIT:
@@ -274,6 +281,12 @@ def _capture_plans(fields, user_id):
                     # fill the server's caches as the measured runs did
                     client.model('helpdesk.ticket', method, *params)
                 tabs.append((key, calls))
+            if counters:
+                calls = [('search_count', [domain, 0, TAB_COUNT_LIMIT])
+                    for domain in counters]
+                for method, params in calls:
+                    client.model('helpdesk.ticket', method, *params)
+                tabs.append(('counters', calls))
             for key, calls in tabs:
                 for method, params in calls:
                     offset = os.path.getsize(log)
@@ -296,7 +309,7 @@ def _capture_plans(fields, user_id):
                                     if t != 'helpdesk_ticket'}),
                             })
             client.close()
-    with connect(DATABASE) as conn:
+    with connect(database) as conn:
         for entry in plans:
             for query in entry['queries']:
                 rows = conn.execute(

@@ -127,9 +127,13 @@ def build_base(name, extensions=EXTENSIONS):
 def ensure_module_base(options, name, module):
     """Return name, a copy of the base database with module activated by
     trytond-admin, built once per run (or reused from an earlier run with
-    --reuse-base) and dropped at exit unless kept"""
+    --reuse-base) and dropped at exit unless kept
+
+    module is a module's name or a list of them (activated together)"""
     if name in _base_built:
         return name
+    modules = [module] if isinstance(module, str) else list(module)
+    module = ', '.join(modules)
     if options.reuse_base and database_exists(name):
         say(f"  reusing the {module} base database {name}")
     else:
@@ -144,7 +148,7 @@ def ensure_module_base(options, name, module):
             say(f"  activating {module} in {name} (trytond-admin)")
             subprocess.run([
                     venv_script('trytond-admin'), '-c', config, '-d', name,
-                    '-u', module, '--activate-dependencies'],
+                    '-u', *modules, '--activate-dependencies'],
                 env=env, check=True, stdout=subprocess.DEVNULL)
         say(f"  {module} base database ready in "
             f"{time.monotonic() - started:.0f}s")

@@ -371,7 +371,7 @@ class TrytondServer:
         self._tmp = tempfile.TemporaryDirectory(prefix='helpdesk-bench-')
         self.port = free_port()
         config = write_config(self._tmp.name, self.port, self.config)
-        cmd = [venv_script('trytond'), '-c', config, '-d', self.database]
+        cmd = self.command(config)
         if self.sql_log:
             logconf = os.path.join(self._tmp.name, 'logging.conf')
             with open(logconf, 'w') as fd:
@@ -381,8 +381,8 @@ class TrytondServer:
             if not k.startswith('TRYTOND_')}
         self._stderr = open(os.path.join(self._tmp.name, 'stderr'), 'w+')
         self.process = subprocess.Popen(
-            cmd, env=env, stdout=subprocess.DEVNULL, stderr=self._stderr,
-            start_new_session=True)
+            cmd, env=self.environ(env, config), stdout=subprocess.DEVNULL,
+            stderr=self._stderr, start_new_session=True)
         for _ in range(self.worker):
             self.worker_processes.append(subprocess.Popen(
                     [venv_script('trytond-worker'), '-c', config,
@@ -406,6 +406,14 @@ class TrytondServer:
                 return self
         self.stop()
         raise RuntimeError("trytond did not answer in time: " + self.stderr())
+
+    def command(self, config):
+        "The command of the server process"
+        return [venv_script('trytond'), '-c', config, '-d', self.database]
+
+    def environ(self, env, config):
+        "The environment of the server process"
+        return env
 
     def stderr(self):
         self._stderr.flush()
@@ -445,6 +453,69 @@ class TrytondServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class GunicornServer(TrytondServer):
+    """trytond.application:app under gunicorn with workers processes,
+    configured by deploy/gunicorn.conf.py as `make serve` runs it (the
+    bind and the number of workers from HELPDESK_BIND and
+    HELPDESK_WORKERS, the access log off)"""
+
+    def __init__(self, database, workers, **kwargs):
+        super().__init__(database, **kwargs)
+        self.workers = workers
+
+    def command(self, config):
+        if self.sql_log:
+            raise ValueError("no SQL log under gunicorn")
+        return [venv_script('gunicorn'),
+            '-c', os.path.join(ROOT, 'deploy', 'gunicorn.conf.py')]
+
+    def environ(self, env, config):
+        return {
+            **env,
+            'TRYTOND_CONFIG': config,
+            'TRYTOND_DATABASE_NAMES': self.database,
+            'HELPDESK_BIND': f'127.0.0.1:{self.port}',
+            'HELPDESK_WORKERS': str(self.workers),
+            'HELPDESK_ACCESS_LOG': '',
+            }
+
+    def worker_pids(self):
+        "The process ids of gunicorn's workers (the master's children)"
+        return children(self.process.pid)
+
+
+def children(pid):
+    "The ids of the processes whose parent is pid"
+    pids = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as fd:
+                # pid (comm) state ppid ...: comm may hold spaces
+                ppid = int(fd.read().rsplit(')', 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            pids.append(int(entry))
+    return sorted(pids)
+
+
+def process_memory(pid):
+    """The resident memory of the process in MiB: now (VmRSS) and its
+    peak (VmHWM), None once it ended"""
+    values = {}
+    try:
+        with open(f'/proc/{pid}/status') as fd:
+            for line in fd:
+                if line.startswith(('VmRSS:', 'VmHWM:')):
+                    name, value = line.split(':', 1)
+                    values[name] = int(value.split()[0]) / 1024
+    except OSError:
+        return None
+    return values
 
 
 def http_request(connection, method, path, body, headers):

@@ -11,6 +11,8 @@ the functions that take the most time (cProfile, cumulative).
     .venv/bin/python bench/profile_intake.py form --count 200
     .venv/bin/python bench/profile_intake.py inbound --count 200 --new-only
     .venv/bin/python bench/profile_intake.py form --worker   # [queue] worker
+    .venv/bin/python bench/profile_intake.py create --worker --groups \
+        --template bench_helpdesk_users_base_100000   # an RPC create
 
 --tree uses pyinstrument (in requirements.txt). It uses a copy of the
 website base database of the benchmarks (built by `bench/run.py --only
@@ -33,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_inbound_email  # noqa: E402
 import bench_website  # noqa: E402
 import harness  # noqa: E402
+import users_config  # noqa: E402
 
 DATABASE = 'bench_helpdesk_profile'
 
@@ -52,7 +55,14 @@ class Counter(logging.Handler):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('kind', choices=['form', 'inbound'])
+    parser.add_argument('kind', choices=['form', 'inbound', 'create'])
+    parser.add_argument('--template',
+        help="create: the database copied (the users' configuration "
+        "prepared by users_config.py, kept by `bench/run.py --only "
+        "ticket_create_rpc --keep`: bench_helpdesk_users_base_100000)")
+    parser.add_argument('--groups', action='store_true',
+        help="print the share of the time of the parts of a create "
+        "(GROUPS: trytond's validation, the sequence, the assignment...)")
     parser.add_argument('--count', type=int, default=200)
     parser.add_argument('--warmup', type=int, default=20)
     parser.add_argument('--new-only', action='store_true',
@@ -77,10 +87,24 @@ def main():
     options = parser.parse_args()
 
     base = bench_website.WEBSITE_BASE
+    if options.kind == 'create':
+        base = options.template or (
+            users_config.USERS_BASE + '_100000')
     harness.drop_database(DATABASE)
     harness.create_database(DATABASE, template=base)
     tmp = tempfile.TemporaryDirectory(prefix='helpdesk-profile-')
     try:
+        if options.kind == 'create':
+            sink = bench_website.SmtpSink()
+            extra = {'email': {
+                    'uri': sink.uri,
+                    'from': 'Helpdesk <helpdesk@helpdesk.example>',
+                    }}
+            if options.worker:
+                extra['queue'] = {'worker': 'True'}
+            config = harness.write_config(tmp.name, extra=extra)
+            run(options, config, None, None, None, sink)
+            return
         team, types, customers = bench_website._setup_form_database(DATABASE)
         bench_inbound_email._setup(DATABASE)
         visitors = bench_website._visitors(400, customers)
@@ -126,7 +150,9 @@ def _run(options, app, Client, team, types, visitors, sink):
     root = f'/{DATABASE}'
     headers = {'Accept-Language': 'en-GB,en;q=0.9'}
 
-    if options.kind == 'form':
+    if options.kind == 'create':
+        request = _rpc_create(client, root)
+    elif options.kind == 'form':
         path = f'{root}/helpdesk/teams/{team}'
         page = client.get(path, headers=headers).get_data()
         token = re.search(
@@ -195,6 +221,8 @@ def _run(options, app, Client, team, types, visitors, sink):
         f"{statements:.1f} SQL statements per request; "
         f"{sink.wait(options.warmup + n + options.count, 5)} mails in the "
         "sink")
+    if options.sql:
+        return
     if options.worker and options.tasks:
         _run_tasks(options)
     if options.tree and not options.no_profile:
@@ -209,6 +237,94 @@ def _run(options, app, Client, team, types, visitors, sink):
         if options.dump:
             stats.dump_stats(options.dump)
         print(out.getvalue())
+        if options.groups:
+            print_groups(stats, cpu)
+
+
+def _rpc_create(client, root):
+    """The request of a ticket created through JSON-RPC by the agent, as
+    bench_ticket_create_rpc sends it"""
+    import base64
+    import json
+
+    import bench_ticket_create_rpc
+    import dataset
+
+    def call(method, *params, headers=None):
+        response = client.post(f'{root}/rpc/', data=json.dumps({
+                    'id': 1, 'method': method, 'params': list(params),
+                    }), headers={
+                'Content-Type': 'application/json', **(headers or {})})
+        assert response.status_code == 200, response.get_data()[:500]
+        answer = json.loads(response.get_data())
+        assert not answer.get('error'), answer
+        return answer['result']
+
+    # The pool of the database, loaded as trytond does on the first
+    # request of a server (the login alone does not load it here)
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(DATABASE, 0, readonly=True):
+        Pool(DATABASE).init()
+
+    login = dataset.AGENT_LOGIN
+    user_id, session, _ = call(
+        'common.db.login', login, {'password': dataset.AGENT_PASSWORD}, 'en')
+    headers = {'Authorization': 'Session ' + base64.b64encode(
+            f'{login}:{user_id}:{session}'.encode()).decode()}
+    context = call('model.res.user.get_preferences', True, {},
+        headers=headers)
+    teams = call('model.helpdesk.team.search', [], 0, None, None, context,
+        headers=headers)
+    parties = call('model.party.party.search_read',
+        [('code', 'like', 'C%')], 0, 200, None, ['name'], context,
+        headers=headers)
+
+    def request(i):
+        values = bench_ticket_create_rpc._ticket_values(i, teams, parties)
+        ids = call('model.helpdesk.ticket.create', [values], context,
+            headers=headers)
+        assert len(ids) == 1
+    return request
+
+
+# The parts of a create: (name, functions whose cumulative time is the
+# part's, as pstats names them: (file suffix, function name)); a function
+# called inside another of the same part counts once (the outermost)
+GROUPS = [
+    ("trytond's validation of the records (_validate)", [
+            ('trytond/model/modelstorage.py', '_validate')]),
+    ("the ticket's number (ir.sequence)", [
+            ('trytond/ir/sequence.py', 'get')]),
+    ("automatic assignment", [
+            ('helpdesk_core/ticket.py', 'assign_automatically'),
+            ('helpdesk_core/ticket.py', '_record_assignments')]),
+    ("SLA statuses (helpdesk.ticket.sla.update_tickets)", [
+            ('helpdesk_sla/ticket.py', 'update_tickets')]),
+    ("conversation channel and followers (_create_channels)", [
+            ('helpdesk_core/ticket.py', '_create_channels')]),
+    ("acknowledgement posted and e-mailed (_send_stage_email, outbox)", [
+            ('helpdesk_core/ticket.py', '_send_stage_email')]),
+    ("the commit", [
+            ('trytond/backend/postgresql/database.py', 'commit')]),
+    ("the whole RPC request (trytond's dispatcher)", [
+            ('trytond/protocols/dispatcher.py', '_dispatch')]),
+    ]
+
+
+def print_groups(stats, cpu):
+    "Print the time of each part of GROUPS and its share of the total"
+    total = cpu
+    print(f"Parts of the time ({total:.2f} s profiled in all):")
+    for name, functions in GROUPS:
+        cumulative = 0
+        for (path, line, function), value in stats.stats.items():
+            if any(path.endswith(p) and function == f
+                    for p, f in functions):
+                # cumulative time of the outermost calls: pstats' ct
+                # already excludes recursive calls of itself
+                cumulative += value[3]
+        print(f"  {cumulative / total:6.1%}  {cumulative:7.2f} s  {name}")
 
 
 def _run_tasks(options):

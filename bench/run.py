@@ -47,6 +47,8 @@ BENCHMARK_MODULES = [
     'bench_duplicates',
     'bench_board',
     'bench_waiting_bands',
+    'bench_serving',
+    'bench_speedups',
     ]
 
 
