@@ -11,6 +11,7 @@ from collections import defaultdict
 from sql import Literal, Null
 from sql.functions import CurrentTimestamp, Lower
 
+import trytond.config as config
 from trytond.backend import MAX_QUERY_PARAMS
 from trytond.cache import freeze, unfreeze
 from trytond.i18n import gettext
@@ -609,8 +610,13 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                 if not user:
                     ticket._notify_nobody_available()
             if user:
+                values = {'user': user.id}
+                if not ticket.assigned_date:
+                    # With the user: a second write would run again all
+                    # that follows a write of the ticket (SLA, followers)
+                    values['assigned_date'] = now
                 with without_check_access():
-                    cls.write([ticket], {'user': user.id})
+                    cls.write([ticket], values)
 
     def _notify_nobody_available(self):
         for leader in self.team.leaders:
@@ -743,20 +749,52 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def _send_stage_email(cls, tickets):
-        """Post the email template of the stage to the customer
+        """Post the email template of the stage the tickets entered to their
+        customer: with a worker for Tryton's queue (`[queue] worker =
+        True`), by a task of the queue created in the transaction, so that
+        the user does not wait for it; else at once"""
+        entered = [
+            (t.id, t.stage.id) for t in tickets if t.stage.email_template]
+        if not entered:
+            return
+        if config.getboolean('queue', 'worker', default=False):
+            transaction = Transaction()
+            companies = defaultdict(list)
+            for ticket in tickets:
+                companies[ticket.company.id if ticket.company else None
+                    ].append(ticket)
+            for company, company_tickets in companies.items():
+                ids = {t.id for t in company_tickets}
+                # Only what the task needs: the request's context may hold
+                # values that do not serialise
+                with transaction.reset_context(), transaction.set_context(
+                        company=company):
+                    cls.__queue__.post_stage_email(
+                        company_tickets,
+                        [[t, s] for t, s in entered if t in ids])
+        else:
+            cls.post_stage_email(tickets, entered)
+
+    @classmethod
+    def post_stage_email(cls, tickets, entered):
+        """Post to the customer of each ticket the email template of the
+        stage it entered, entered being pairs [ticket id, stage id]
 
         The conversation keeps the text; the subject and the HTML of the
         template go with the message in stage_email, for the e-mail."""
         pool = Pool()
         Channel = pool.get('ir.chat.channel')
+        Stage = pool.get('helpdesk.stage')
         Template = pool.get('ir.email.template')
         transaction = Transaction()
+        stages = dict(entered)
         for ticket in tickets:
-            if not ticket.stage.email_template:
+            stage = Stage(stages[ticket.id]) if ticket.id in stages else None
+            if not stage or not stage.email_template:
                 continue
             language = ticket.chat_language(audience='public')
             with transaction.set_context(language=language):
-                template = Template(ticket.stage.email_template.id)
+                template = Template(stage.email_template.id)
                 values = template.get(ticket)
             body = values.get('body')
             if body and is_html(body):

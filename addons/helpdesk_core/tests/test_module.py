@@ -5,6 +5,7 @@
 import datetime as dt
 from email.message import EmailMessage
 
+import trytond.config as config
 from trytond.model import ModelSQL
 from trytond.model.exceptions import AccessError, SQLConstraintError
 from trytond.modules.company.tests import (
@@ -473,6 +474,53 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
                         ('channel.resource', '=', str(ticket)),
                         ('audience', '=', 'public'),
                         ], count=True), 1)
+
+    @with_transaction()
+    def test_stage_email_template_queued(self):
+        """With a worker for the queue, the template of the stage entered
+        is posted by a task, not in the user's request"""
+        pool = Pool()
+        Stage = pool.get('helpdesk.stage')
+        Template = pool.get('ir.email.template')
+        Model = pool.get('ir.model')
+        Message = pool.get('ir.chat.message')
+        Queue = pool.get('ir.queue')
+        Ticket = pool.get('helpdesk.ticket')
+        if not config.has_section('queue'):
+            config.add_section('queue')
+        config.set('queue', 'worker', 'True')
+        self.addCleanup(config.set, 'queue', 'worker', 'False')
+        company = create_company()
+        with set_company(company):
+            team = self._create_team()
+            model, = Model.search([('name', '=', 'helpdesk.ticket')])
+            template = Template(
+                model=model, name="Solved",
+                body="Ticket ${record.number} is solved.")
+            template.save()
+            solved, = Stage.search([('category', '=', 'solved')])
+            solved.email_template = template
+            solved.save()
+            ticket = self._create_ticket(
+                team, contact_email='carol@customer.example')
+            with Transaction().set_context(_notify=False):
+                Ticket.solve([ticket])
+            public = [
+                ('channel.resource', '=', str(ticket)),
+                ('audience', '=', 'public'),
+                ]
+            self.assertEqual(Message.search(public), [])
+
+            task, = [t for t in Queue.search([])
+                if t.data['method'] == 'post_stage_email']
+            self.assertEqual(task.data['instances'], (ticket.id,))
+            with Transaction().set_context(_notify=False):
+                task.run()
+
+            message, = Message.search(public)
+            self.assertEqual(
+                message.content, "Ticket %s is solved." % ticket.number)
+            self.assertEqual(message.user.id, 0)
 
     @with_transaction()
     def test_agent_reply_dates(self):
