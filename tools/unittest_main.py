@@ -13,9 +13,14 @@ gets its own cached databases and a stale one is never restored.
 Usage: python tools/unittest_main.py [unittest arguments]
 """
 
+import doctest
 import os
 import sys
+import time
 import unittest
+
+# How many of the slowest test classes the run reports
+SLOWEST = 8
 
 
 def key_cache_names(key):
@@ -46,6 +51,38 @@ def close_before_restore():
     test_tryton._pg_restore = _pg_restore
 
 
+class TimedResult(unittest.TextTestResult):
+    """Report the test classes that took longest, their setUpClass and
+    tearDownClass included: the time from the end of the previous test to
+    the end of the class's last one"""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.class_seconds = {}
+        self._last = time.monotonic()
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        now = time.monotonic()
+        if isinstance(test, doctest.DocTestCase):
+            name = test.id()
+        else:
+            name = f'{type(test).__module__}.{type(test).__qualname__}'
+        self.class_seconds[name] = (
+            self.class_seconds.get(name, 0) + now - self._last)
+        self._last = now
+
+    def printErrors(self):
+        super().printErrors()
+        slowest = sorted(
+            self.class_seconds.items(), key=lambda i: i[1], reverse=True)
+        if slowest:
+            self.stream.writeln('Slowest test classes:')
+            for name, seconds in slowest[:SLOWEST]:
+                self.stream.writeln(f'  {seconds:7.1f}s  {name}')
+        self.stream.flush()
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     # As `python -m unittest` does: the current directory first
@@ -54,7 +91,8 @@ def main():
         key_cache_names(key)
     close_before_restore()
     sys.argv[0] = 'python -m unittest'
-    unittest.main(module=None)
+    unittest.main(module=None, testRunner=unittest.TextTestRunner(
+            resultclass=TimedResult))
 
 
 if __name__ == '__main__':
