@@ -561,6 +561,36 @@ class LoadTestCase(unittest.TestCase):
                 return sent
             time.sleep(0.5)
 
+    def unsent(self, team):
+        "What tells why mails of the team's tickets were not sent"
+        rows = self.query('''
+            SELECT o.id, o.state, o.attempts, o.error, o.next_attempt,
+                o.create_date
+            FROM helpdesk_email_outbox AS o
+            JOIN helpdesk_ticket AS t
+                ON o.resource = 'helpdesk.ticket,' || t.id
+            WHERE t.team = %s AND o.state != 'sent'
+            ''', self.teams[team])
+        tasks = self.query('''
+            SELECT id, name, data::text, enqueued_at, dequeued_at,
+                scheduled_at
+            FROM ir_queue WHERE finished_at IS NULL ORDER BY id LIMIT 20''')
+        states = self.query('''
+            SELECT o.state, count(*), max(o.sent_date), max(o.attempts),
+                CURRENT_TIMESTAMP AT TIME ZONE 'UTC'
+            FROM helpdesk_email_outbox AS o
+            JOIN helpdesk_ticket AS t
+                ON o.resource = 'helpdesk.ticket,' || t.id
+            WHERE t.team = %s GROUP BY o.state
+            ''', self.teams[team])
+        troubles = [line for line in self.serve.log().splitlines()
+            if any(w in line for w in [
+                    'CRITICAL', 'ERROR', 'WARNING', 'failed', 'Error'])
+            and 'psycopg.pool' not in line]
+        return (f"not sent: {rows}\nby state: {states}\n"
+            f"tasks not finished: {tasks}\n"
+            + '\n'.join(troubles[-100:]))
+
     def received(self, acknowledged):
         "The acknowledged tickets' visitors the SMTP server got a mail for"
         addresses = {f'{k[:12]}@visitor.example' for k in acknowledged}
@@ -607,7 +637,7 @@ class LoadTestCase(unittest.TestCase):
         # Every acknowledgement and answer left through the outbox
         self.assertEqual(
             self.wait_mails("Load", len(acknowledged) + len(answered)),
-            len(acknowledged) + len(answered))
+            len(acknowledged) + len(answered), self.unsent("Load"))
         self.assertEqual(
             self.received(acknowledged),
             {f'{k[:12]}@visitor.example' for k in acknowledged})
@@ -640,7 +670,8 @@ class LoadTestCase(unittest.TestCase):
             and "trytond-worker ended (exit code 75): starting it again"
             in log, log[-12000:])
         self.assertEqual(
-            self.wait_mails("Restart", len(acknowledged)), len(acknowledged))
+            self.wait_mails("Restart", len(acknowledged)), len(acknowledged),
+            self.unsent("Restart"))
 
     def test_3_worker_killed(self):
         """A server worker killed in the middle of requests: each client
@@ -694,7 +725,7 @@ class LoadTestCase(unittest.TestCase):
             self.smtp.up()
         self.assertEqual(
             self.wait_mails("SMTP down", len(acknowledged)),
-            len(acknowledged))
+            len(acknowledged), self.unsent("SMTP down"))
         self.assertEqual(
             self.received(acknowledged),
             {f'{k[:12]}@visitor.example' for k in acknowledged})

@@ -47,12 +47,30 @@ class Queue(metaclass=PoolMeta):
         cursor.execute(*query)
         tasks = cls.browse([i for i, in cursor])
         for task in tasks:
+            if copy := task._queued_again():
+                logger.info(
+                    "task %s (%s) taken at %s never finished: "
+                    "already queued again as %s",
+                    task.id, task.name, task.dequeued_at, copy.id)
+                continue
             copy_id = cls.push(
                 task.name, task.data, expected_at=task.expected_at)
             logger.warning(
                 "task %s (%s) taken at %s never finished: queued again as %s",
                 task.id, task.name, task.dequeued_at, copy_id)
         cls.delete(tasks)
+
+    def _queued_again(self):
+        """The copy of the task that trytond's worker queued itself, when
+        the task failed on the database (it leaves the task taken and
+        pushes the same one again): a second copy would do its work twice"""
+        for task in self.search([
+                    ('name', '=', self.name),
+                    ('id', '>', self.id),
+                    ('enqueued_at', '>=', self.dequeued_at),
+                    ], order=[('id', 'ASC')]):
+            if task.data == self.data:
+                return task
 
 
 class Cron(metaclass=PoolMeta):

@@ -36,6 +36,8 @@ from .team import agent_group_ids
 # is posted, for the module that writes the e-mail: not in the context,
 # which is part of the key of every trytond cache and would miss them all
 stage_email = contextvars.ContextVar('helpdesk_stage_email', default=None)
+# Whether the ticket being created is created alone (see Ticket.create)
+_created_alone = contextvars.ContextVar('helpdesk_alone', default=False)
 
 PRIORITIES = [
     ('0', "Low"),
@@ -445,11 +447,31 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             values['folded'] = fold
             values['closed_date'] = (
                 now if category in CLOSING_CATEGORIES else None)
+        if (mode == 'create' and not values.get('user')
+                and values.get('team') and _created_alone.get()
+                and values.get('state') not in CLOSING_CATEGORIES):
+            ticket = cls(team=values['team'], party=values.get('party'))
+            if user := ticket._choose_assignee(now):
+                values['user'] = user.id
         if mode == 'create' and values.get('user'):
             values['assigned_date'] = now
         if values.get('contact_email'):
             values['contact_email'] = normalize_email(values['contact_email'])
         return values
+
+    @classmethod
+    def create(cls, vlist):
+        # A ticket created alone (a form, a mail, a chat, an agent) gets its
+        # automatic assignee in its values: assigned after its creation, it
+        # would be a second write that runs again the validation, the
+        # followers and the SLA clocks. Tickets created together are
+        # assigned one after the other once created, so that each choice
+        # counts the previous ones.
+        token = _created_alone.set(len(vlist) == 1)
+        try:
+            return super().create(vlist)
+        finally:
+            _created_alone.reset(token)
 
     @classmethod
     def validate_fields(cls, tickets, field_names):
@@ -591,24 +613,32 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
                 [agent], moment, calendar=self.team.calendar):
             return agent
 
+    def _choose_assignee(self, moment, force=False):
+        """Return the customer's agent or the agent chosen by the strategy
+        of the team (always when forced), None when there is none
+
+        The choice holds the lock of the team's assignments until the end
+        of the transaction."""
+        pool = Pool()
+        Assignment = pool.get('helpdesk.team.assignment')
+        user = self.get_routed_agent(moment)
+        if not user and (self.team.auto_assign or force):
+            Assignment.lock_team(self.team)
+            user = self.team.choose_agent(moment)
+        return user
+
     @classmethod
     def assign_automatically(cls, tickets, force=False):
         """Assign the unassigned open tickets to the customer's agent
         or by the strategy of their team (always when forced)"""
-        pool = Pool()
-        Assignment = pool.get('helpdesk.team.assignment')
         now = dt.datetime.now()
         tickets = sorted(
             (t for t in tickets if not t.user and not t.is_closed),
             key=lambda t: (t.team.id, t.id))
         for ticket in tickets:
-            team = ticket.team
-            user = ticket.get_routed_agent(now)
-            if not user and (team.auto_assign or force):
-                Assignment.lock_team(team)
-                user = team.choose_agent(now)
-                if not user:
-                    ticket._notify_nobody_available()
+            user = ticket._choose_assignee(now, force=force)
+            if not user and (ticket.team.auto_assign or force):
+                ticket._notify_nobody_available()
             if user:
                 values = {'user': user.id}
                 if not ticket.assigned_date:

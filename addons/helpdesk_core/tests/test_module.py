@@ -4,6 +4,7 @@
 
 import datetime as dt
 from email.message import EmailMessage
+from unittest.mock import patch
 
 import trytond.config as config
 from trytond.model import ModelSQL
@@ -129,6 +130,35 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(copy.name, 'helpdesk.ticket.close_inactive')
         self.assertEqual(copy.data, data)
         self.assertIsNone(copy.dequeued_at)
+
+    @with_transaction()
+    def test_queue_requeue_lost_rescheduled(self):
+        """A lost task that trytond's worker queued again itself, after a
+        failure on the database, is removed without a second copy"""
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        Cron = pool.get('ir.cron')
+        now = dt.datetime.now()
+        data = {
+            'model': 'helpdesk.ticket', 'method': 'close_inactive',
+            'user': 0, 'context': {}, 'instances': [1], 'args': [],
+            'kwargs': {}}
+        other = dict(data, instances=[2])
+        lost = Queue.push('helpdesk.ticket.close_inactive', data)
+        Queue.write(
+            [Queue(lost)], {'dequeued_at': now - dt.timedelta(minutes=11)})
+        # What trytond's run_task pushes when the database failed the task
+        rescheduled = Queue.push(
+            'helpdesk.ticket.close_inactive', data,
+            scheduled_at=now + dt.timedelta(seconds=5))
+        # The same method for other records is not a copy
+        another = Queue.push('helpdesk.ticket.close_inactive', other)
+
+        cron, = Cron.search([('method', '=', 'ir.queue|requeue_lost')])
+        Cron.run_once([cron])
+
+        tasks = Queue.search([], order=[('id', 'ASC')])
+        self.assertEqual([t.id for t in tasks], [rescheduled, another])
 
     @with_transaction()
     def test_search_box(self):
@@ -427,6 +457,35 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
 
             assignment, = Assignment.search([('team', '=', team.id)])
             self.assertEqual((assignment.user, assignment.count), (agent, 3))
+
+    @with_transaction()
+    def test_assignment_in_creation(self):
+        """A ticket created alone gets its assignee without a second write;
+        tickets created together are spread as if created one by one"""
+        pool = Pool()
+        Assignment = pool.get('helpdesk.team.assignment')
+        Ticket = pool.get('helpdesk.ticket')
+        company = create_company()
+        with set_company(company):
+            ann, bob = create_agent('ann'), create_agent('bob')
+            team = self._create_team(
+                auto_assign=True, assign_method='equal_count',
+                members=[('add', [ann.id, bob.id])])
+
+            with patch.object(Ticket, 'write', wraps=Ticket.write) as write:
+                ticket = self._create_ticket(team)
+            self.assertEqual(write.call_count, 0)
+            self.assertIn(ticket.user, {ann, bob})
+            self.assertTrue(ticket.assigned_date)
+            self.assertEqual(self._followers(ticket), [ticket.user.login])
+
+            tickets = Ticket.create([
+                    {'name': f"Printer {i}", 'team': team.id}
+                    for i in range(3)])
+            self.assertTrue(all(t.user for t in tickets))
+            counts = {a.user: a.count for a in Assignment.search([
+                        ('team', '=', team.id)])}
+            self.assertEqual(counts, {ann: 2, bob: 2})
 
     @with_transaction()
     def test_stage_email_template(self):
