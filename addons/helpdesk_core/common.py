@@ -5,6 +5,7 @@
 import re
 from html.parser import HTMLParser
 
+import trytond.config as config
 from trytond.tools.email_ import EmailNotValidError, validate_email
 
 _EMAIL = re.compile(r'^[^@\s<>(),;:"]+@[^@\s<>(),;:"]+\.[^@\s<>(),;:".]+$')
@@ -13,6 +14,11 @@ _BLOCKS = {
     'address', 'article', 'blockquote', 'dd', 'div', 'dl', 'dt',
     'figcaption', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header',
     'hr', 'li', 'ol', 'p', 'pre', 'section', 'table', 'tr', 'ul'}
+
+
+def has_worker():
+    "Whether a worker runs the tasks of Tryton's queue (`[queue] worker`)"
+    return config.getboolean('queue', 'worker', default=False)
 
 
 def check_email(email):

@@ -11,7 +11,6 @@ from collections import defaultdict
 from sql import Literal, Null
 from sql.functions import CurrentTimestamp, Lower
 
-import trytond.config as config
 from trytond.backend import MAX_QUERY_PARAMS
 from trytond.cache import freeze, unfreeze
 from trytond.i18n import gettext
@@ -25,7 +24,7 @@ from trytond.tools import grouped_slice
 from trytond.tools.email_ import EmailNotValidError, normalize_email
 from trytond.transaction import Transaction, without_check_access
 
-from .common import check_email, html_to_text, is_html
+from .common import check_email, has_worker, html_to_text, is_html
 from .exceptions import (
     TicketDeleteError, TicketReassignError, TicketReplyError, TicketStageError,
     TicketValidationError)
@@ -787,7 +786,7 @@ class Ticket(DeactivableMixin, ModelSQL, ModelView, ChatMixin):
             (t.id, t.stage.id) for t in tickets if t.stage.email_template]
         if not entered:
             return
-        if config.getboolean('queue', 'worker', default=False):
+        if has_worker():
             transaction = Transaction()
             companies = defaultdict(list)
             for ticket in tickets:

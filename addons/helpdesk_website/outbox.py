@@ -15,6 +15,7 @@ import urllib.parse
 
 import trytond.config as config
 from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.modules.helpdesk_core.common import has_worker
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.sendmail import get_smtp_server, send_message
@@ -68,10 +69,6 @@ def smtp_uri():
         uri = parts._replace(
             query=urllib.parse.urlencode(query, doseq=True)).geturl()
     return uri
-
-
-def has_worker():
-    return config.getboolean('queue', 'worker', default=False)
 
 
 class Outbox(ModelSQL, ModelView):

@@ -11,6 +11,7 @@ from sql.functions import Lower
 
 import trytond.config as config
 from trytond.model import Index, fields
+from trytond.modules.helpdesk_core.common import has_worker
 from trytond.pool import Pool, PoolMeta
 from trytond.tools.email_ import normalize_email, set_from_header
 from trytond.transaction import Transaction
@@ -346,7 +347,7 @@ def acknowledge(ticket, url, language, in_reply_to=None):
     Ticket = pool.get('helpdesk.ticket')
     if not ticket.contact_email:
         return
-    if config.getboolean('queue', 'worker', default=False):
+    if has_worker():
         transaction = Transaction()
         # Only what the mail needs goes into the task's context (the
         # request's context may hold values that do not serialise)

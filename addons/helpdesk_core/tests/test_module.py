@@ -56,6 +56,20 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
         ticket, = Ticket.create([values])
         return ticket
 
+    def _solved_stage_with_template(self, body):
+        "The solved stage, given an e-mail template of body"
+        pool = Pool()
+        Model = pool.get('ir.model')
+        Stage = pool.get('helpdesk.stage')
+        Template = pool.get('ir.email.template')
+        model, = Model.search([('name', '=', 'helpdesk.ticket')])
+        template = Template(model=model, name="Solved", body=body)
+        template.save()
+        solved, = Stage.search([('category', '=', 'solved')])
+        solved.email_template = template
+        solved.save()
+        return solved
+
     def _followers(self, ticket):
         pool = Pool()
         Channel = pool.get('ir.chat.channel')
@@ -491,23 +505,14 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
     def test_stage_email_template(self):
         "A ticket entering a stage with a template sends it to the customer"
         pool = Pool()
-        Stage = pool.get('helpdesk.stage')
-        Template = pool.get('ir.email.template')
-        Model = pool.get('ir.model')
         Message = pool.get('ir.chat.message')
         Ticket = pool.get('helpdesk.ticket')
         company = create_company()
         with set_company(company):
             team = self._create_team()
-            model, = Model.search([('name', '=', 'helpdesk.ticket')])
-            template = Template(
-                model=model, name="Solved",
-                body="Hello ${record.contact_name}, "
+            solved = self._solved_stage_with_template(
+                "Hello ${record.contact_name}, "
                 "ticket ${record.number} is solved.")
-            template.save()
-            solved, = Stage.search([('category', '=', 'solved')])
-            solved.email_template = template
-            solved.save()
             ticket = self._create_ticket(
                 team, contact_name="Carol",
                 contact_email='carol@customer.example')
@@ -539,9 +544,6 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
         """With a worker for the queue, the template of the stage entered
         is posted by a task, not in the user's request"""
         pool = Pool()
-        Stage = pool.get('helpdesk.stage')
-        Template = pool.get('ir.email.template')
-        Model = pool.get('ir.model')
         Message = pool.get('ir.chat.message')
         Queue = pool.get('ir.queue')
         Ticket = pool.get('helpdesk.ticket')
@@ -552,14 +554,8 @@ class HelpdeskCoreTestCase(CompanyTestMixin, ModuleTestCase):
         company = create_company()
         with set_company(company):
             team = self._create_team()
-            model, = Model.search([('name', '=', 'helpdesk.ticket')])
-            template = Template(
-                model=model, name="Solved",
-                body="Ticket ${record.number} is solved.")
-            template.save()
-            solved, = Stage.search([('category', '=', 'solved')])
-            solved.email_template = template
-            solved.save()
+            self._solved_stage_with_template(
+                "Ticket ${record.number} is solved.")
             ticket = self._create_ticket(
                 team, contact_email='carol@customer.example')
             with Transaction().set_context(_notify=False):
