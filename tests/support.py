@@ -48,6 +48,20 @@ if expect is not None:
     expect.set_options(timeout=TIMEOUT * 1000)
 
 
+def screenshot_directory(images):
+    """Return where the browser tests save the screenshots of the committed
+    folder images: under var/screenshots unless HELPDESK_UPDATE_SCREENSHOTS
+    asks to refresh the documentation's (HELPDESK_SCREENSHOT_DIR overrides
+    both)"""
+    if os.environ.get('HELPDESK_SCREENSHOT_DIR'):
+        return os.environ['HELPDESK_SCREENSHOT_DIR']
+    if os.environ.get('HELPDESK_UPDATE_SCREENSHOTS', '').lower() in {
+            '1', 'true', 'yes'}:
+        return images
+    return os.path.join(
+        ROOT, 'var', 'screenshots', os.path.relpath(images, ROOT))
+
+
 def in_ci():
     return os.environ.get('CI', '').lower() in {'1', 'true', 'yes'}
 
@@ -449,8 +463,8 @@ class WebClient(WatchedPage):
         self.page.mouse.move(0, VIEWPORT['height'] - 1)
 
     def screenshot(self, name):
-        "Save what the window shows into doc/images"
-        directory = os.environ.get('HELPDESK_SCREENSHOT_DIR', IMAGES)
+        "Save what the window shows (screenshot_directory)"
+        directory = screenshot_directory(IMAGES)
         os.makedirs(directory, exist_ok=True)
         path = os.path.join(directory, name)
         self.page.screenshot(path=path)

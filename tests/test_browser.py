@@ -9,7 +9,8 @@ Chromium (HELPDESK_CHROMIUM, /usr/bin/chromium) and the web client
 (`make web`). Outside CI a missing piece skips the tests; in CI it fails
 them. The screenshots of the documentation are taken here:
 doc/images/ticket-list.png (the README's) and doc/images/ticket-form.png
-(HELPDESK_SCREENSHOT_DIR overrides the directory)."""
+(saved under var/screenshots;
+HELPDESK_UPDATE_SCREENSHOTS=1 refreshes the committed ones)."""
 
 import contextlib
 import os

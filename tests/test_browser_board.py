@@ -11,8 +11,9 @@ PostgreSQL).
 Needs Debian's Chromium and the web client with Bootstrap and SortableJS
 (`make web`); outside CI a missing piece skips the tests, in CI it fails
 them. The screenshots of addons/helpdesk_website/doc/board.rst are taken
-here into addons/helpdesk_website/doc/images (HELPDESK_SCREENSHOT_DIR
-overrides the directory): board.png, board-fa.png."""
+here, for addons/helpdesk_website/doc/images (saved under var/screenshots;
+HELPDESK_UPDATE_SCREENSHOTS=1 refreshes the committed ones):
+board.png, board-fa.png."""
 
 import contextlib
 import os
@@ -154,7 +155,7 @@ class BoardBrowserTestCase(unittest.TestCase):
                 f"{self.server.log(tail=3000)}") from exception
 
     def screenshot(self, page, name):
-        directory = os.environ.get('HELPDESK_SCREENSHOT_DIR', IMAGES)
+        directory = support.screenshot_directory(IMAGES)
         os.makedirs(directory, exist_ok=True)
         page.evaluate(
             '() => document.activeElement && document.activeElement.blur()')

@@ -10,8 +10,8 @@ Chromium (HELPDESK_CHROMIUM, /usr/bin/chromium) and the web client
 (`make web`). Outside CI a missing piece skips the tests; in CI it fails
 them. The screenshots of the module's documentation are taken here:
 addons/helpdesk_crm/doc/images/ticket-convert.png and
-opportunity-from-ticket.png (HELPDESK_SCREENSHOT_DIR overrides the
-directory)."""
+opportunity-from-ticket.png (saved under var/screenshots;
+HELPDESK_UPDATE_SCREENSHOTS=1 refreshes the committed ones)."""
 
 import contextlib
 import email.message
@@ -151,7 +151,7 @@ class BrowserConvertTestCase(unittest.TestCase):
 
     def screenshot(self, name):
         "Save what the window shows into the module's documentation"
-        directory = os.environ.get('HELPDESK_SCREENSHOT_DIR', IMAGES)
+        directory = support.screenshot_directory(IMAGES)
         os.makedirs(directory, exist_ok=True)
         self.client.blur()
         self.client.page.screenshot(path=os.path.join(directory, name))

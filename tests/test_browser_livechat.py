@@ -11,8 +11,9 @@ conversation holds the transcript.
 Needs PostgreSQL, Debian's Chromium and the web client with Bootstrap
 (`make web`); outside CI a missing piece skips the tests, in CI it fails
 them. The screenshots of addons/helpdesk_website/doc/livechat.rst are taken
-here into addons/helpdesk_website/doc/images (HELPDESK_SCREENSHOT_DIR
-overrides the directory): livechat-widget.png, livechat-console.png,
+here, for addons/helpdesk_website/doc/images (saved under var/screenshots;
+HELPDESK_UPDATE_SCREENSHOTS=1 refreshes the committed ones):
+livechat-widget.png, livechat-console.png,
 livechat-fa-widget.png, livechat-fa-console.png, livechat-embed.png."""
 
 import contextlib
@@ -189,7 +190,7 @@ class LiveChatBrowserTestCase(unittest.TestCase):
                 f"{self.server.log(tail=3000)}") from exception
 
     def screenshot(self, page, name, locator=None):
-        directory = os.environ.get('HELPDESK_SCREENSHOT_DIR', IMAGES)
+        directory = support.screenshot_directory(IMAGES)
         os.makedirs(directory, exist_ok=True)
         page.evaluate(
             '() => document.activeElement && document.activeElement.blur()')

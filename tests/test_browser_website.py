@@ -11,7 +11,8 @@ Bootstrap (`make web`). Outside CI a missing piece skips the tests; in CI it
 fails them. The screenshots of the module's documentation are taken here:
 doc/images/website-teams.png, website-form.png, website-portal-ticket.png,
 website-files-preview.png, website-fa-form.png and website-fa-portal.png
-(HELPDESK_SCREENSHOT_DIR overrides the directory)."""
+(saved under var/screenshots;
+HELPDESK_UPDATE_SCREENSHOTS=1 refreshes the committed ones)."""
 
 import contextlib
 import os

@@ -296,8 +296,8 @@ class Website(support.WatchedPage):
         return '\n'.join(lines)
 
     def screenshot(self, name, full_page=False):
-        "Save what the window shows into doc/images"
-        directory = os.environ.get('HELPDESK_SCREENSHOT_DIR', support.IMAGES)
+        "Save what the window shows (support.screenshot_directory)"
+        directory = support.screenshot_directory(support.IMAGES)
         os.makedirs(directory, exist_ok=True)
         path = os.path.join(directory, name)
         self.blur()
