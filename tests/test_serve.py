@@ -339,6 +339,31 @@ class ServeTestCase(unittest.TestCase):
             first.model(
                 'helpdesk.calendar.attendance', 'delete', attendances)
 
+    def test_sla_policy_cache_across_servers(self):
+        """A policy created and changed through one server decides at once
+        for the tickets created through the other"""
+        first, second = Agent(self.first), Agent(self.second)
+
+        def policies(name):
+            ticket_id = second.create_ticket(self.team_id, name)
+            ticket, = second.model(
+                'helpdesk.ticket', 'read', [ticket_id], ['slas'])
+            return len(ticket['slas'])
+
+        # The second server caches that the team has no policy
+        self.assertEqual(policies("No policy yet"), 0)
+        policy, = first.model('helpdesk.sla', 'create', [{
+                    'name': "First answer in a day",
+                    'team': self.team_id, 'target': 'first_response',
+                    'days': 1, 'hours': 0,
+                    }])
+        try:
+            self.assertEqual(policies("Policy created"), 1)
+            first.model('helpdesk.sla', 'write', [policy], {'priority': '3'})
+            self.assertEqual(policies("Urgent only"), 0)
+        finally:
+            first.model('helpdesk.sla', 'write', [policy], {'active': False})
+
     def test_assignment_across_servers(self):
         """Tickets created at once through both servers are still spread
         evenly over the team's agents"""

@@ -176,6 +176,11 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         "Return the stages of the team in their order"
         pool = Pool()
         Stage = pool.get('helpdesk.stage')
+        return Stage.browse(self._new_ticket()['stages'])
+
+    def _search_stages(self):
+        pool = Pool()
+        Stage = pool.get('helpdesk.stage')
         return Stage.search([
                 ['OR',
                     ('teams', '=', None),
@@ -351,18 +356,20 @@ class Team(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
             category]
 
     def _new_ticket(self):
-        """Return the ids of the stage and of the following users of a new
-        ticket of the team
+        """Return the ids of the stages of the team, of the stage and of the
+        following users of a new ticket of the team
 
-        Every new ticket needs them and they seldom change, so they are
-        cached until a team or a stage is modified."""
+        Every new ticket needs them (its validation and its SLA clocks the
+        stages) and they seldom change, so they are cached until a team or a
+        stage is modified."""
         values = self._new_ticket_cache.get(self.id)
         if values is None:
-            stages = self.get_stages()
+            stages = self._search_stages()
             stage = next(
                 (s for s in stages if s.category == 'new'),
                 stages[0] if stages else None)
             values = {
+                'stages': [s.id for s in stages],
                 'stage': stage.id if stage else None,
                 'follower_users': [u.id for u in self.follower_users],
                 }

@@ -2,6 +2,9 @@
 # level of this repository contains the full copyright notices and license
 # terms.
 
+from collections import defaultdict
+
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, fields, sequence_ordered)
@@ -114,6 +117,7 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     pause_when_waiting = fields.Boolean(
         "Pause When Waiting",
         help="Stop the clock while the ticket waits for the customer.")
+    _team_criteria_cache = Cache('helpdesk.sla.team_criteria', context=False)
 
     @classmethod
     def __setup__(cls):
@@ -219,14 +223,67 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
                     calendar=self.get_calendar().rec_name,
                     sla=self.rec_name)) from exception
 
+    @classmethod
+    def get_team_policies(cls, team_ids):
+        """Return by team id the active policies of the teams, in their
+        order, each with its criteria
+
+        Every change of a ticket needs them and they seldom change, so the
+        ids are cached until a policy or one of its criteria is modified."""
+        policies = {}
+        missing = []
+        for team_id in team_ids:
+            criteria = cls._team_criteria_cache.get(team_id)
+            if criteria is None:
+                missing.append(team_id)
+            else:
+                policies[team_id] = criteria
+        if missing:
+            found = defaultdict(list)
+            # The policies of a team apply whoever changes its tickets
+            with without_check_access():
+                for sla in cls.search([('team', 'in', missing)]):
+                    found[sla.team.id].append(sla._read_criteria())
+            for team_id in missing:
+                policies[team_id] = cls._team_criteria_cache.set(
+                    team_id, found[team_id])
+        return {
+            team_id: [(cls(c['id']), c) for c in criteria]
+            for team_id, criteria in policies.items()}
+
+    def _read_criteria(self):
+        return {
+            'id': self.id,
+            'priority': int(self.priority),
+            'types': {t.id for t in self.types},
+            'tags': {t.id for t in self.tags},
+            'parties': {p.id for p in self.parties},
+            'excluded_stages': {s.id for s in self.excluded_stages},
+            }
+
+    def _get_criteria(self):
+        if self.active:
+            for sla, criteria in self.get_team_policies(
+                    [self.team.id])[self.team.id]:
+                if sla == self:
+                    return criteria
+        return self._read_criteria()
+
     def applies_to(self, ticket):
         "Tell if the policy applies to the ticket"
         return (self.active
             and ticket.team == self.team
-            and int(ticket.priority) >= int(self.priority)
-            and (not self.types or ticket.type in self.types)
-            and set(self.tags) <= set(ticket.tags)
-            and (not self.parties or ticket.party in self.parties))
+            and self.meets_criteria(self._get_criteria(), ticket))
+
+    @staticmethod
+    def meets_criteria(criteria, ticket):
+        "Tell if the ticket meets the criteria of a policy of its team"
+        return (int(ticket.priority) >= criteria['priority']
+            and (not criteria['types']
+                or (ticket.type and ticket.type.id in criteria['types']))
+            and criteria['tags'] <= {t.id for t in ticket.tags}
+            and (not criteria['parties']
+                or (ticket.party and ticket.party.id in criteria['parties'])))
 
     def is_reached(self, ticket, team_stages):
         """Tell if the ticket reached the target of the policy
@@ -255,7 +312,8 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
 
         The clock also stops while the ticket is closed or archived: nobody
         works on it then."""
-        return (ticket.stage in self.excluded_stages
+        return ((ticket.stage
+                and ticket.stage.id in self._get_criteria()['excluded_stages'])
             or (self.pause_when_waiting and ticket.state == 'waiting')
             or ticket.is_closed
             or not ticket.active)
@@ -330,6 +388,7 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         pool = Pool()
         TicketSLA = pool.get('helpdesk.ticket.sla')
         super().on_modification(mode, slas, field_names=field_names)
+        cls._team_criteria_cache.clear()
         if mode != 'write':
             return
         # The clocks of the inactive policies stop: there is nothing more to
@@ -363,7 +422,19 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         TicketSLA.run_or_queue(Ticket, 'sla_apply', tickets)
 
 
-class SLAType(ModelSQL):
+class _CriterionMixin:
+    "A criterion of the policies, cached with them"
+    __slots__ = ()
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        pool = Pool()
+        SLA = pool.get('helpdesk.sla')
+        super().on_modification(mode, records, field_names=field_names)
+        SLA._team_criteria_cache.clear()
+
+
+class SLAType(_CriterionMixin, ModelSQL):
     __name__ = 'helpdesk.sla-helpdesk.ticket.type'
     __string__ = "Helpdesk SLA Policy - Ticket Type"
 
@@ -373,7 +444,7 @@ class SLAType(ModelSQL):
         'helpdesk.ticket.type', "Type", required=True, ondelete='CASCADE')
 
 
-class SLATag(ModelSQL):
+class SLATag(_CriterionMixin, ModelSQL):
     __name__ = 'helpdesk.sla-helpdesk.tag'
     __string__ = "Helpdesk SLA Policy - Tag"
 
@@ -383,7 +454,7 @@ class SLATag(ModelSQL):
         'helpdesk.tag', "Tag", required=True, ondelete='CASCADE')
 
 
-class SLAParty(ModelSQL):
+class SLAParty(_CriterionMixin, ModelSQL):
     __name__ = 'helpdesk.sla-party.party'
     __string__ = "Helpdesk SLA Policy - Customer"
 
@@ -393,7 +464,7 @@ class SLAParty(ModelSQL):
         'party.party', "Customer", required=True, ondelete='CASCADE')
 
 
-class SLAExcludedStage(ModelSQL):
+class SLAExcludedStage(_CriterionMixin, ModelSQL):
     __name__ = 'helpdesk.sla-helpdesk.stage.excluded'
     __string__ = "Helpdesk SLA Policy - Excluded Stage"
 

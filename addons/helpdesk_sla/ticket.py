@@ -285,7 +285,7 @@ class Ticket(metaclass=PoolMeta):
         TicketSLA = pool.get('helpdesk.ticket.sla')
         super().on_modification(mode, tickets, field_names=field_names)
         if mode == 'create':
-            TicketSLA.update_tickets(tickets, apply=True)
+            TicketSLA.update_tickets(tickets, apply=True, new=True)
         elif mode == 'write':
             if field_names & APPLY_FIELDS:
                 TicketSLA.update_tickets(tickets, apply=True)
@@ -302,6 +302,15 @@ class Ticket(metaclass=PoolMeta):
         TicketSLA.update_tickets(
             [t for t, m in tickets_messages if m.audience == 'public'],
             apply=False)
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if mode == 'create':
+            # A new ticket follows the SLAs its policies start, nothing more
+            for name in ['slas', 'sla_events']:
+                values.pop(name, None)
+        return values
 
     @classmethod
     def copy(cls, tickets, default=None):
@@ -535,12 +544,12 @@ class TicketSLA(ModelSQL, ModelView):
         return events
 
     @classmethod
-    def update_tickets(cls, tickets, apply=True, moment=None):
+    def update_tickets(cls, tickets, apply=True, moment=None, new=False):
         """Follow the SLAs of the tickets at moment
 
         With apply, the policies that no longer apply to a ticket are
         stopped (unless reached or failed) and those that newly apply are
-        started."""
+        started. New tickets have no SLA yet."""
         pool = Pool()
         Ticket = pool.get('helpdesk.ticket')
         SLA = pool.get('helpdesk.sla')
@@ -550,17 +559,14 @@ class TicketSLA(ModelSQL, ModelView):
         if not tickets:
             return
         statuses = defaultdict(list)
-        for sub_tickets in grouped_slice(tickets, backend.MAX_QUERY_PARAMS):
+        for sub_tickets in grouped_slice(
+                tickets if not new else [], backend.MAX_QUERY_PARAMS):
             for ticket_sla in cls.search([
                         ('ticket', 'in', [t.id for t in sub_tickets]),
                         ], order=[('id', 'ASC')]):
                 statuses[ticket_sla.ticket.id].append(ticket_sla)
-        policies = defaultdict(list)
         if apply:
-            for sla in SLA.search([
-                        ('team', 'in', list({t.team.id for t in tickets})),
-                        ]):
-                policies[sla.team.id].append(sla)
+            policies = SLA.get_team_policies({t.team.id for t in tickets})
 
         clock = _Clock()
         to_save, to_stop, events = [], [], []
@@ -576,8 +582,8 @@ class TicketSLA(ModelSQL, ModelView):
             ticket_slas = statuses[ticket.id]
             if apply:
                 applicable = [
-                    p for p in policies[ticket.team.id]
-                    if p.applies_to(ticket)]
+                    p for p, criteria in policies[ticket.team.id]
+                    if SLA.meets_criteria(criteria, ticket)]
                 followed = {ts.sla for ts in ticket_slas}
                 stopped = [
                     ts for ts in ticket_slas

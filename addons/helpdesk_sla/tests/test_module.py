@@ -161,6 +161,43 @@ class HelpdeskSlaTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(policies(party=other.id), ["Everything"])
 
     @with_transaction()
+    def test_policy_changes_apply_to_next_tickets(self):
+        """A change of a policy or of its criteria decides for the next
+        ticket, though the policies of a team are cached"""
+        pool = Pool()
+        SLA = pool.get('helpdesk.sla')
+        Tag = pool.get('helpdesk.tag')
+        Type = pool.get('helpdesk.ticket.type')
+        company = create_company()
+        with set_company(company):
+            support = self._team()
+            vip, = Tag.create([{'name': "VIP"}])
+            incident, = Type.create([{'name': "Incident"}])
+            policy = self._policy(support, name="VIP")
+
+            def policies(**values):
+                return sorted(self._statuses(self._ticket(support, **values)))
+
+            self.assertEqual(policies(), ["VIP"])
+            SLA.write([policy], {'tags': [('add', [vip.id])]})
+            self.assertEqual(policies(), [])
+            self.assertEqual(policies(tags=[('add', [vip.id])]), ["VIP"])
+            SLA.write([policy], {'priority': '2'})
+            self.assertEqual(policies(tags=[('add', [vip.id])]), [])
+            SLA.write([policy], {'priority': '0'})
+            self.assertEqual(policies(), [])
+            # Deleting the tag deletes the criterion with it
+            Tag.delete([vip])
+            self.assertEqual(policies(), ["VIP"])
+            SLA.write([policy], {'types': [('add', [incident.id])]})
+            self.assertEqual(policies(), [])
+            self.assertEqual(policies(type=incident.id), ["VIP"])
+            SLA.write([policy], {'active': False})
+            self.assertEqual(policies(type=incident.id), [])
+            self._policy(support, name="New")
+            self.assertEqual(policies(), ["New"])
+
+    @with_transaction()
     def test_reevaluate_on_change(self):
         "Changing the ticket starts the new policies, stops the old ones"
         pool = Pool()
