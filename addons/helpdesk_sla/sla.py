@@ -247,8 +247,11 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
             for team_id in missing:
                 policies[team_id] = cls._team_criteria_cache.set(
                     team_id, found[team_id])
+        # Browsed together to be read together
+        slas = iter(cls.browse(
+                [c['id'] for criteria in policies.values() for c in criteria]))
         return {
-            team_id: [(cls(c['id']), c) for c in criteria]
+            team_id: [(next(slas), c) for c in criteria]
             for team_id, criteria in policies.items()}
 
     def _read_criteria(self):

@@ -866,6 +866,58 @@ class HelpdeskSlaTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(len(copy.sla_events), 1)
 
     @with_transaction()
+    def test_started_clocks_stored_as_created(self):
+        """The clocks started and their events, inserted directly, are the
+        rows trytond's creation stores"""
+        pool = Pool()
+        TicketSLA = pool.get('helpdesk.ticket.sla')
+        Event = pool.get('helpdesk.ticket.sla.event')
+        company = create_company()
+        with set_company(company):
+            support = self._team()
+            policy = self._policy(support, name="Resolve", hours=2)
+            ticket = self._ticket(support)
+            moment = dt.datetime(2026, 11, 23, 9, 0)
+
+            def clock():
+                ticket_sla = TicketSLA(ticket=ticket, sla=policy)
+                event, = ticket_sla.start(moment, AroundTheClock())
+                ticket_sla.pause(moment + dt.timedelta(hours=1))
+                return ticket_sla, event
+
+            created, created_event = clock()
+            TicketSLA.save([created])
+            Event.save([created_event])
+            before = TicketSLA.search([('ticket', '=', ticket.id)])
+            inserted, inserted_event = clock()
+            TicketSLA._save([inserted], [inserted_event])
+            inserted, = TicketSLA.search([
+                    ('ticket', '=', ticket.id),
+                    ('id', 'not in', [s.id for s in before]),
+                    ])
+
+            def rows(Model, records):
+                names = [n for n in Model._fields
+                    if n not in {'id', 'create_date', 'rec_name'}]
+                return [
+                    {k: v for k, v in r.items()
+                        if k != 'id' and not k.endswith('.')}
+                    for r in Model.read([r.id for r in records], names)]
+
+            created_row, inserted_row = rows(TicketSLA, [created, inserted])
+            self.assertEqual(list(created_row['events']), [created_event.id])
+            del created_row['events'], inserted_row['events']
+            self.assertEqual(inserted_row, created_row)
+            self.assertEqual(inserted_row['paused_since'], moment.replace(
+                    hour=10))
+            inserted_event, = inserted.events
+            created_event, inserted_event = rows(
+                Event, [created_event, inserted_event])
+            self.assertEqual(created_event.pop('ticket_sla'), created.id)
+            self.assertEqual(inserted_event.pop('ticket_sla'), inserted.id)
+            self.assertEqual(inserted_event, created_event)
+
+    @with_transaction()
     def test_access(self):
         "Agents read the policies and statuses, managers configure"
         pool = Pool()
