@@ -795,20 +795,21 @@ class TicketSLA(ModelSQL, ModelView):
         table = Ticket.__table__()
         transaction = Transaction()
         cursor = transaction.connection.cursor()
-        ids = []
         for deadline, ticket_ids in changes.items():
             for sub_ids in grouped_slice(ticket_ids, backend.MAX_QUERY_PARAMS):
-                sub_ids = list(sub_ids)
                 cursor.execute(*table.update(
                         [table.sla_deadline],
                         [Ticket.sla_deadline.sql_format(deadline)],
-                        where=table.id.in_(sub_ids)))
-                ids.extend(sub_ids)
-        # The records of the transaction must see the new values
+                        where=table.id.in_(list(sub_ids))))
+        # The records of the transaction see the new values, and keep the
+        # others they read: nothing else changed
         for cache in transaction.cache.values():
             if Ticket.__name__ in cache:
-                for ticket_id in ids:
-                    cache[Ticket.__name__].pop(ticket_id, None)
+                records = cache[Ticket.__name__]
+                for deadline, ticket_ids in changes.items():
+                    for ticket_id in ticket_ids:
+                        if ticket_id in records:
+                            records[ticket_id]._update(sla_deadline=deadline)
 
     @classmethod
     def _overdue_query(cls, moment):
