@@ -909,6 +909,10 @@ def _insert(Model, records):
     for sub_rows in grouped_slice(
             rows, backend.MAX_QUERY_PARAMS // (len(columns) + 1)):
         sub_rows = list(sub_rows)
+        if len(sub_rows) == 1 and database.has_returning():
+            cursor.execute(*table.insert(columns, sub_rows, [table.id]))
+            ids.extend(i for i, in cursor)
+            continue
         new_ids = database.nextid(
             connection, Model._table, count=len(sub_rows))
         if new_ids is not None:
