@@ -887,6 +887,8 @@ def _insert(Model, records):
     the fields they leave unset, and return their ids in order
 
     For the rows that the SLA clocks compute: no validation, no hook."""
+    if not records:
+        return []
     transaction = Transaction()
     database = transaction.database
     connection = transaction.connection
