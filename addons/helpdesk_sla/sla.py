@@ -225,19 +225,30 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
 
     @classmethod
     def get_team_policies(cls, team_ids):
-        """Return by team id the active policies of the teams, in their
-        order, each with its criteria
+        "Return by team id the active policies of the teams with criteria"
+        criteria = cls._get_team_criteria(team_ids)
+        # Browsed together to be read together
+        slas = iter(cls.browse(
+                [c['id'] for team in criteria.values() for c in team]))
+        return {
+            team_id: [(next(slas), c) for c in team]
+            for team_id, team in criteria.items()}
 
-        Every change of a ticket needs them and they seldom change, so the
-        ids are cached until a policy or one of its criteria is modified."""
-        policies = {}
+    @classmethod
+    def _get_team_criteria(cls, team_ids):
+        """Return by team id the criteria of the active policies of the
+        teams, in their order
+
+        Every change of a ticket needs them and they seldom change, so they
+        are cached until a policy or one of its criteria is modified."""
+        criteria = {}
         missing = []
         for team_id in team_ids:
-            criteria = cls._team_criteria_cache.get(team_id)
-            if criteria is None:
+            team = cls._team_criteria_cache.get(team_id)
+            if team is None:
                 missing.append(team_id)
             else:
-                policies[team_id] = criteria
+                criteria[team_id] = team
         if missing:
             found = defaultdict(list)
             # The policies of a team apply whoever changes its tickets
@@ -245,14 +256,9 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
                 for sla in cls.search([('team', 'in', missing)]):
                     found[sla.team.id].append(sla._read_criteria())
             for team_id in missing:
-                policies[team_id] = cls._team_criteria_cache.set(
+                criteria[team_id] = cls._team_criteria_cache.set(
                     team_id, found[team_id])
-        # Browsed together to be read together
-        slas = iter(cls.browse(
-                [c['id'] for criteria in policies.values() for c in criteria]))
-        return {
-            team_id: [(next(slas), c) for c in criteria]
-            for team_id, criteria in policies.items()}
+        return criteria
 
     def _read_criteria(self):
         return {
@@ -266,9 +272,9 @@ class SLA(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
 
     def _get_criteria(self):
         if self.active:
-            for sla, criteria in self.get_team_policies(
-                    [self.team.id])[self.team.id]:
-                if sla == self:
+            team_id = self.team.id
+            for criteria in self._get_team_criteria([team_id])[team_id]:
+                if criteria['id'] == self.id:
                     return criteria
         return self._read_criteria()
 

@@ -560,12 +560,13 @@ class TicketSLA(ModelSQL, ModelView):
         if not tickets:
             return
         statuses = defaultdict(list)
-        for sub_tickets in grouped_slice(
-                tickets if not new else [], backend.MAX_QUERY_PARAMS):
-            for ticket_sla in cls.search([
-                        ('ticket', 'in', [t.id for t in sub_tickets]),
-                        ], order=[('id', 'ASC')]):
-                statuses[ticket_sla.ticket.id].append(ticket_sla)
+        if not new:
+            for sub_tickets in grouped_slice(
+                    tickets, backend.MAX_QUERY_PARAMS):
+                for ticket_sla in cls.search([
+                            ('ticket', 'in', [t.id for t in sub_tickets]),
+                            ], order=[('id', 'ASC')]):
+                    statuses[ticket_sla.ticket.id].append(ticket_sla)
         if apply:
             policies = SLA.get_team_policies({t.team.id for t in tickets})
 
@@ -602,7 +603,7 @@ class TicketSLA(ModelSQL, ModelView):
             for ticket_sla in ticket_slas:
                 changes = ticket_sla.evaluate(
                     ticket, moment, clock.working_time(ticket_sla.sla),
-                    clock.stages(ticket_sla.sla.team))
+                    ticket_sla.sla.team.get_stages())
                 if changes:
                     events.extend(changes)
                     save(ticket_sla)
@@ -863,11 +864,10 @@ class TicketSLA(ModelSQL, ModelView):
 
 
 class _Clock:
-    "The working times and the stages needed while following SLAs"
+    "The working times needed while following SLAs"
 
     def __init__(self):
         self._working_times = {}
-        self._stages = {}
 
     def working_time(self, sla):
         calendar = sla.get_calendar()
@@ -875,11 +875,6 @@ class _Clock:
         if key not in self._working_times:
             self._working_times[key] = sla.get_working_time()
         return self._working_times[key]
-
-    def stages(self, team):
-        if team.id not in self._stages:
-            self._stages[team.id] = team.get_stages()
-        return self._stages[team.id]
 
 
 def _insert(Model, records):
@@ -911,21 +906,21 @@ def _insert(Model, records):
     for sub_rows in grouped_slice(
             rows, backend.MAX_QUERY_PARAMS // (len(columns) + 1)):
         sub_rows = list(sub_rows)
-        if len(sub_rows) == 1 and database.has_returning():
-            cursor.execute(*table.insert(columns, sub_rows, [table.id]))
-            ids.extend(i for i, in cursor)
-            continue
-        new_ids = database.nextid(
-            connection, Model._table, count=len(sub_rows))
-        if new_ids is not None:
-            if len(sub_rows) == 1:
-                new_ids = [new_ids]
-            cursor.execute(*table.insert(
-                    columns + [table.id],
-                    [r + [i] for r, i in zip(sub_rows, new_ids)]))
-            ids.extend(new_ids)
-        else:
-            for row in sub_rows:
+        # As trytond's creation: the ids of several rows asked first
+        if len(sub_rows) > 1:
+            new_ids = database.nextid(
+                connection, Model._table, count=len(sub_rows))
+            if new_ids is not None:
+                cursor.execute(*table.insert(
+                        columns + [table.id],
+                        [r + [i] for r, i in zip(sub_rows, new_ids)]))
+                ids.extend(new_ids)
+                continue
+        for row in sub_rows:
+            if database.has_returning():
+                cursor.execute(*table.insert(columns, [row], [table.id]))
+                ids.extend(i for i, in cursor)
+            else:
                 cursor.execute(*table.insert(columns, [row]))
                 ids.append(database.lastid(cursor))
     return ids
